@@ -1,0 +1,110 @@
+"""The draft object: a title, ordered sections, a sign-off. Plain data, JSON round-trippable."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PLACEHOLDER_OPEN = "【待补充："
+PLACEHOLDER_CLOSE = "】"
+
+
+def placeholder(what: str) -> str:
+    """A clearly visible gap the user must fill; never invented content."""
+    return f"{PLACEHOLDER_OPEN}{what}{PLACEHOLDER_CLOSE}"
+
+
+@dataclass
+class Source:
+    """A retrieved corpus passage that a section drew on."""
+
+    source: str
+    article: str
+    heading: str
+    snippet: str
+
+
+@dataclass
+class Warning:
+    """A problem found in a section: kind is a short machine tag, detail is Chinese text."""
+
+    kind: str  # invented_number | missing_fact | noise | copied | placeholder | llm_error | injection
+    detail: str
+    text: str = ""  # the offending text, for highlighting
+
+
+@dataclass
+class Section:
+    heading: str  # "" for the opening paragraph; "一、…" style numbering is added on output
+    text: str
+    role: str = "body"  # opening | body | problems | plans | closing
+    topic: str = ""
+    facts: list[str] = field(default_factory=list)  # the user's facts placed in this section
+    sources: list[Source] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+    locked: bool = False
+
+
+@dataclass
+class Signoff:
+    unit_name: str
+    date: str  # "2025年12月31日"
+
+
+@dataclass
+class Draft:
+    title: str
+    sections: list[Section]
+    signoff: Signoff
+    mode: str = "offline"  # llm | offline
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    facts: dict[str, Any] = field(default_factory=dict)  # the validated facts it was made from
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        sections = [
+            Section(
+                **{
+                    **s,
+                    "sources": [Source(**x) for x in s.get("sources", [])],
+                    "warnings": [Warning(**w) for w in s.get("warnings", [])],
+                }
+            )
+            for s in data.get("sections", [])
+        ]
+        return cls(
+            id=data.get("id") or uuid.uuid4().hex[:12],
+            title=data["title"],
+            mode=data.get("mode", "offline"),
+            sections=sections,
+            signoff=Signoff(**data["signoff"]),
+            facts=data.get("facts", {}),
+        )
+
+    def numbered_headings(self) -> list[str]:
+        """Headings as printed: body sections numbered 一、二、… in order; opening has none."""
+        out: list[str] = []
+        n = 0
+        for s in self.sections:
+            if not s.heading:
+                out.append("")
+                continue
+            n += 1
+            out.append(f"{chinese_numeral(n)}、{s.heading}")
+        return out
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 11 → 十一, 23 → 二十三 (enough for section numbers)."""
+    if n < 10:
+        return _DIGITS[n]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else _DIGITS[tens]
+    return head + "十" + (_DIGITS[ones] if ones else "")
