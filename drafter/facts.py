@@ -1,0 +1,572 @@
+"""The user's facts: the model, parsing from YAML/JSON/form input, validation, injection filter.
+
+Facts are the only source of names and figures in a draft, so this module is strict about what
+it accepts and reports every problem at once, in Chinese, naming the field to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from drafter.taxonomy import OTHER_UNIT_TYPE, match_unit_type
+
+YEAR_MIN, YEAR_MAX = 2000, 2100
+LENGTH_MIN, LENGTH_MAX = 500, 20000
+MAX_ITEM_CHARS = 500
+MAX_FACTS = 60
+MAX_LIST_ITEMS = 60  # problems / plans
+MAX_NAME_CHARS = 60
+MAX_TOPIC_CHARS = 30
+MAX_FILE_BYTES = 1_000_000
+
+PERIOD_CHOICES = ("年度", "上半年", "下半年", "专项")
+INJECTION_REASON = "疑似对模型的指令，已忽略"
+
+# Field names as the user sees them, for messages.
+_LIST_FIELDS = {"facts": "主要工作", "problems": "存在问题", "plans": "下一步打算"}
+
+# Chinese keys are accepted as aliases so a file can be written entirely in Chinese.
+_KEY_ALIASES: dict[str, str] = {
+    "单位名称": "unit_name", "单位": "unit_name", "名称": "unit_name",
+    "单位类型": "unit_type", "类型": "unit_type",
+    "总结期间": "period", "期间": "period", "时段": "period",
+    "年份": "year", "年度": "year", "年": "year",
+    "专题": "topic", "主题": "topic",
+    "主要工作": "facts", "工作": "facts", "事实": "facts", "主要做法": "facts",
+    "存在问题": "problems", "问题": "problems", "存在的问题": "problems",
+    "下一步打算": "plans", "打算": "plans", "计划": "plans", "工作计划": "plans",
+    "篇幅": "length", "字数": "length",
+    "日期": "date", "落款日期": "date",
+}
+_KNOWN_KEYS = (
+    "unit_name", "unit_type", "period", "year", "topic", "facts", "problems", "plans",
+    "length", "date",
+)
+# Keys written by Facts.to_dict(); tolerated on input so a saved facts dict can be re-parsed.
+_DERIVED_KEYS = ("unit_type_raw", "rejected")
+
+_PERIOD_VARIANTS: dict[str, str] = {
+    "年度": "年度", "全年": "年度", "年": "年度", "一年": "年度", "全年度": "年度",
+    "本年度": "年度", "年终": "年度", "全年工作": "年度", "annual": "年度", "year": "年度",
+    "上半年": "上半年", "半年": "上半年", "上半年度": "上半年", "半年度": "上半年",
+    "1-6月": "上半年", "1至6月": "上半年", "h1": "上半年",
+    "下半年": "下半年", "下半年度": "下半年", "7-12月": "下半年", "7至12月": "下半年", "h2": "下半年",
+    "专项": "专项", "专题": "专项", "专项工作": "专项", "special": "专项", "topic": "专项",
+}
+
+
+class FactsError(ValueError):
+    """Invalid facts. `messages` holds one short Chinese sentence per problem."""
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = list(messages)
+        super().__init__("\n".join(self.messages))
+
+
+@dataclass
+class RejectedFact:
+    """An input item that was not kept, with the reason shown to the user."""
+
+    text: str
+    reason: str
+    field: str = "facts"  # facts | problems | plans
+
+
+@dataclass
+class Facts:
+    unit_name: str
+    unit_type: str  # canonical key of taxonomy.UNIT_TYPES, or 其他
+    year: int
+    facts: list[str]
+    unit_type_raw: str = ""
+    period: str = "年度"  # 年度 | 上半年 | 下半年 | 专项
+    topic: str = ""
+    problems: list[str] = field(default_factory=list)
+    plans: list[str] = field(default_factory=list)
+    length: int | None = None
+    date: str = ""  # normalised "2025年12月31日"; "" → default from period (see signoff_date)
+    rejected: list[RejectedFact] = field(default_factory=list)
+
+    @property
+    def union_name(self) -> str:
+        """The unit as named in title and sign-off: a name without 工会 gets it appended."""
+        name = self.unit_name
+        return name if ("工会" in name or "工联" in name) else name + "工会"
+
+    @property
+    def title(self) -> str:
+        head = f"{self.union_name}{self.year}年"
+        if self.period == "上半年":
+            return head + "上半年工作总结"
+        if self.period == "下半年":
+            return head + "下半年工作总结"
+        if self.period == "专项" and self.topic:
+            return head + _title_topic(self.topic, self.year) + "工作总结"
+        return head + "工作总结"
+
+    @property
+    def signoff_date(self) -> str:
+        if self.date:
+            return self.date
+        if self.period == "上半年":
+            return f"{self.year}年6月30日"
+        return f"{self.year}年12月31日"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Facts:
+        """Rebuild saved facts (from to_dict) without re-validating them."""
+        return cls(
+            unit_name=data["unit_name"],
+            unit_type=data["unit_type"],
+            unit_type_raw=data.get("unit_type_raw", data["unit_type"]),
+            year=int(data["year"]),
+            period=data.get("period", "年度"),
+            topic=data.get("topic", ""),
+            facts=list(data.get("facts", [])),
+            problems=list(data.get("problems", [])),
+            plans=list(data.get("plans", [])),
+            length=data.get("length"),
+            date=data.get("date", ""),
+            rejected=[RejectedFact(**r) for r in data.get("rejected", [])],
+        )
+
+
+def _title_topic(topic: str, year: int) -> str:
+    """Topic as it sits in a title: no year prefix, no trailing 工作/总结 (avoids 工作工作)."""
+    t = topic.strip()
+    for prefix in (f"{year}年度", f"{year}年"):
+        if t.startswith(prefix):
+            t = t[len(prefix):]
+    changed = True
+    while changed and t:
+        changed = False
+        for suffix in ("工作总结", "总结", "工作"):
+            if t.endswith(suffix) and len(t) > len(suffix):
+                t = t[: -len(suffix)]
+                changed = True
+    return t
+
+
+# --------------------------------------------------------------------------- injection filter
+
+# Patterns that mark text addressed to a model rather than a fact about the unit's work.
+# Chinese patterns are matched against the text with all whitespace removed (defeats
+# "忽 略 之 前"), English ones against the text with whitespace collapsed; both after NFKC
+# (full-width letters and colons become ASCII) and lower-casing.
+_TAIL = r"[^。！？!?\n]"
+ZH_INJECTION_PATTERNS: tuple[str, ...] = (
+    # ignore / forget the previous instructions
+    r"(忽略|无视|忽视|忘记|忘掉|不要理会|不用理会|不必理会|别理会|抛开|撇开|跳过)" + _TAIL
+    + r"{0,12}?(之前|以上|上面|上述|前面|先前|此前|刚才|原来|原有|原先|所有|全部|一切|系统|你的|你收到的)"
+    + _TAIL + r"{0,8}?(要求|指令|指示|规则|设定|提示|限制|约束|命令|说明|内容|对话|规定|约定)",
+    r"(忽略|无视|忘记|忘掉)(之前|以上|上面|上述|前面|先前|此前)的?(一切|所有|全部)",
+    # you are now … / act as …
+    r"你(现在|从现在起|从现在开始|接下来|今后|此后)(是|就是|扮演|成为|变成|作为|充当)",
+    r"(从现在(开始|起)|接下来|此后)[,，]?你(将|要|必须|需要|只|应该)",
+    r"(请|你)(现在)?(扮演|假装|假扮|充当)",
+    r"(假装|假设|想象)你是",
+    r"^你是一(个|名|位)",
+    # reveal the system prompt / secrets
+    r"(输出|泄露|泄漏|透露|告诉我|显示|打印|重复|展示|给出|复述|公开|说出)" + _TAIL
+    + r"{0,10}?(系统提示|提示词|系统指令|系统设定|系统消息|初始指令|原始指令|内部指令|隐藏指令"
+    r"|你的指令|你的设定|你的规则|密钥|apikey|api_key)",
+    r"系统提示|提示词|系统指令|系统消息",
+    # do not follow the rules
+    r"(不要|不必|无需|不需要|不用|别|不再|停止)(再)?(遵守|遵循|遵从|服从|理会)" + _TAIL
+    + r"{0,8}?(要求|指令|指示|规则|设定|提示|限制|约束|命令|规定|约定)",
+    r"绕过" + _TAIL + r"{0,6}?(限制|审查|过滤|规则|安全)",
+    r"越狱|开发者模式",
+    # imperative addressed to the model
+    r"请你?(直接|立即|马上|现在)?(输出|回复|回答|打印|执行|复述)",
+    # role tags at the start
+    r"^(系统|助手|用户|指令)[:]",
+)
+EN_INJECTION_PATTERNS: tuple[str, ...] = (
+    r"\b(ignore|disregard|forget|skip|override)\b[^.!?\n]{0,40}?\b(previous|prior|above|earlier"
+    r"|preceding|all|any|your|the|system|these|those)\b[^.!?\n]{0,30}?\b(instructions?|prompts?"
+    r"|rules?|messages?|directions?|context|guidelines|constraints)\b",
+    r"\byou are now\b|\bfrom now on\b|\bact as\b|\bpretend (to be|you are)\b|\bimagine you are\b",
+    r"\b(reveal|print|show|output|repeat|leak|display|tell me|give me)\b[^.!?\n]{0,30}?"
+    r"\b(system prompt|prompt|instructions|system message|api key)\b",
+    r"\bsystem prompt\b|\bjailbreak\b|\bdeveloper mode\b",
+    r"\b(do not|don't|never|stop)\s+(follow|obey|comply)",
+    r"(^|[\s.;,])(system|assistant|developer|user)\s*:",
+    r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?inst\]|<</?sys>>|</?\s*(system|instructions?)\s*>",
+    r"#{2,}\s*(instruction|system|指令)",
+)
+_ZH_RE = [re.compile(p) for p in ZH_INJECTION_PATTERNS]
+_EN_RE = [re.compile(p) for p in EN_INJECTION_PATTERNS]
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def looks_like_instruction(text: str) -> bool:
+    """True when the text reads as an instruction to a model (prompt injection), not a fact."""
+    norm = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).lower()
+    collapsed = re.sub(r"\s+", " ", norm).strip()
+    squeezed = re.sub(r"\s+", "", norm)
+    return any(r.search(squeezed) for r in _ZH_RE) or any(r.search(collapsed) for r in _EN_RE)
+
+
+# --------------------------------------------------------------------------- numbers
+
+_NUM_RE = re.compile(r"\d+(?:,\d{3}(?!\d))*(?:\.\d+)?(?:\s*[%‰])?")
+_NUM_TRANS = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+
+
+def number_tokens(text: str) -> list[str]:
+    """The Arabic numbers in `text`, in order, normalised so equal values compare equal.
+
+    The guard uses this on facts and on drafts to check every figure in a draft comes from
+    the facts. Rules: full-width digits count; ASCII thousands separators are dropped
+    ("1,200" → "1200"); a unit word after a number is not part of it ("3.5万" → "3.5");
+    a percent/per-mille sign stays ("95%", "95％" → "95%"); leading zeros and trailing
+    decimal zeros are dropped ("05" → "5", "3.50" → "3.5", "2.0" → "2"). Chinese numerals
+    (三, 十二) are not Arabic numbers and are not returned.
+    """
+    out: list[str] = []
+    for m in _NUM_RE.finditer(text.translate(_NUM_TRANS)):
+        raw = re.sub(r"\s+", "", m.group()).replace(",", "")
+        sign = raw[-1] if raw[-1] in "%‰" else ""
+        num = raw.rstrip("%‰")
+        whole, _, frac = num.partition(".")
+        whole = whole.lstrip("0") or "0"
+        frac = frac.rstrip("0")
+        out.append(whole + ("." + frac if frac else "") + sign)
+    return out
+
+
+# --------------------------------------------------------------------------- parsing
+
+_BULLET_RE = re.compile(
+    r"^\s*(?:"
+    r"[-*•·●○▪■◆◇►▶>—–]+\s*"  # symbol bullets
+    r"|(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*[.、．)）](?!\d)\s*"  # 1.  1、  一、  2)
+    r"|[（(]\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]\s*"  # （1） (一)
+    r"|[①-⑳⑴-⒇]\s*"
+    r"|第[一二三四五六七八九十\d]{1,3}[条项点][、:：，,.]?\s*"
+    r")"
+)
+
+
+def strip_bullet(line: str) -> str:
+    """Remove leading list markers ("1." "- " "（1）" "①" and combinations like "- 4、")."""
+    text = line.strip()
+    for _ in range(3):  # bounded: at most three stacked markers
+        new = _BULLET_RE.sub("", text, count=1).strip()
+        if new == text:
+            break
+        text = new
+    return text
+
+
+def _clean_item(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    text = re.sub(r"\s*\n\s*", "", text.strip())  # joined lines in Chinese need no space
+    text = re.sub(r"[ \t\u3000]+", " ", text)
+    return strip_bullet(text)
+
+
+def _split_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _parse_list(
+    value: Any, key: str, errors: list[str], rejected: list[RejectedFact], limit: int
+) -> list[str]:
+    label = _LIST_FIELDS[key]
+    if value is None:
+        return []
+    if isinstance(value, str):
+        raw_items: list[Any] = _split_lines(value)
+    elif isinstance(value, (list, tuple)):
+        raw_items = list(value)
+    else:
+        errors.append(f"{label}应是一条条的文字列表，请每条写一句。")
+        return []
+    items: list[str] = []
+    seen: set[str] = set()
+    n = 0
+    for raw in raw_items:
+        if raw is None:
+            continue
+        if isinstance(raw, bool) or isinstance(raw, (dict, list, tuple)):
+            n += 1
+            errors.append(f"{label}第{n}条格式不对，请写成一句话。")
+            continue
+        text = _clean_item(str(raw))
+        if not text:
+            continue
+        n += 1
+        if len(text) > MAX_ITEM_CHARS:
+            errors.append(
+                f"{label}第{n}条有{len(text)}字，超过{MAX_ITEM_CHARS}字，请拆成几条。"
+            )
+            continue
+        if looks_like_instruction(text):
+            rejected.append(RejectedFact(text=text, reason=INJECTION_REASON, field=key))
+            continue
+        if text in seen:  # an exact repeat would only duplicate a paragraph
+            continue
+        seen.add(text)
+        items.append(text)
+    if n > limit:
+        errors.append(f"{label}最多{limit}条，现有{n}条，请合并或删减。")
+    return items
+
+
+def _parse_year(value: Any, errors: list[str]) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        errors.append("请填写年份（year），如 2025。")
+        return 0
+    year: int | None = None
+    if isinstance(value, bool):
+        year = None
+    elif isinstance(value, int):
+        year = value
+    elif isinstance(value, float) and value.is_integer():
+        year = int(value)
+    elif isinstance(value, str):
+        m = re.fullmatch(r"(\d{4})\s*年?度?", unicodedata.normalize("NFKC", value).strip())
+        year = int(m.group(1)) if m else None
+    if year is None:
+        errors.append(f"年份应是四位整数，如 2025（现在是“{value}”）。")
+        return 0
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        errors.append(f"年份应在{YEAR_MIN}到{YEAR_MAX}之间（现在是{year}）。")
+        return 0
+    return year
+
+
+def _parse_period(value: Any, errors: list[str]) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "年度"
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).lower()
+    if re.match(r"\d{4}", key):  # "2025年上半年", "2025年度"
+        key = re.sub(r"^\d{4}年?", "", key)
+        key = "年度" if key in ("", "度") else key
+    for suffix in ("工作总结", "总结", "工作"):
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
+    period = _PERIOD_VARIANTS.get(key) or _PERIOD_VARIANTS.get(key.rstrip("度"))
+    if period is None:
+        errors.append(f"总结期间“{value}”无法识别，请填 年度、上半年、下半年 或 专项。")
+        return "年度"
+    return period
+
+
+def _parse_length(value: Any, errors: list[str]) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    length: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        length = value
+    elif isinstance(value, float) and value.is_integer():
+        length = int(value)
+    elif isinstance(value, str):
+        m = re.fullmatch(r"(\d+)\s*字?", unicodedata.normalize("NFKC", value).strip())
+        length = int(m.group(1)) if m else None
+    if length is None or not LENGTH_MIN <= length <= LENGTH_MAX:
+        errors.append(f"篇幅（字数）应是{LENGTH_MIN}到{LENGTH_MAX}之间的整数（现在是“{value}”）。")
+        return None
+    return length
+
+
+def _parse_date(value: Any, errors: list[str]) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, _dt.date):  # YAML turns 2025-12-31 into a date
+        d: _dt.date | None = value
+    else:
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+        m = re.fullmatch(r"(\d{4})[年/.-](\d{1,2})[月/.-](\d{1,2})日?", text)
+        try:
+            d = _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+        except ValueError:
+            d = None
+    if d is None:
+        errors.append(f"落款日期“{value}”无法识别，请写成 2025年12月31日。")
+        return ""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _text_field(
+    data: dict[str, Any], key: str, label: str, limit: int, errors: list[str]
+) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        errors.append(f"{label}应是一段文字。")
+        return ""
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(value))).strip()
+    if len(text) > limit:
+        errors.append(f"{label}不能超过{limit}字，请简写。")
+        return ""
+    if text and looks_like_instruction(text):
+        errors.append(f"{label}像是对模型的指令，请只填写{label}本身。")
+        return ""
+    return text
+
+
+def _canonical_keys(data: dict[str, Any], errors: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    unknown: list[str] = []
+    for key, value in data.items():
+        name = str(key).strip()
+        name = _KEY_ALIASES.get(name, name)
+        if name in _DERIVED_KEYS:
+            continue
+        if name not in _KNOWN_KEYS:
+            unknown.append(str(key))
+            continue
+        out[name] = value
+    if unknown:
+        errors.append(
+            f"无法识别的字段：{'、'.join(unknown)}。可用字段：{'、'.join(_KNOWN_KEYS)}。"
+        )
+    return out
+
+
+def parse_facts(data: dict[str, Any]) -> Facts:
+    """Validate raw facts (from YAML/JSON/form) and return them; raise FactsError listing all problems."""
+    if not isinstance(data, dict):
+        raise FactsError(["事实内容的最外层应是键值对（如 unit_name: 青山镇总工会）。"])
+    errors: list[str] = []
+    d = _canonical_keys(data, errors)
+
+    unit_name = _text_field(d, "unit_name", "单位名称", MAX_NAME_CHARS, errors)
+    if not unit_name and not any(m.startswith("单位名称") for m in errors):
+        errors.append("请填写单位名称（unit_name），如“青山镇总工会”。")
+    unit_type_raw = _text_field(d, "unit_type", "单位类型", MAX_NAME_CHARS, errors)
+    if not unit_type_raw and not any(m.startswith("单位类型") for m in errors):
+        errors.append("请填写单位类型（unit_type），如 乡镇工会、企业工会、学校工会。")
+    unit_type = match_unit_type(unit_type_raw)
+    if unit_type == OTHER_UNIT_TYPE:  # e.g. "基层工会": the name often says more
+        unit_type = match_unit_type(unit_name)
+
+    period = _parse_period(d.get("period"), errors)
+    year = _parse_year(d.get("year"), errors)
+    topic = _text_field(d, "topic", "专题", MAX_TOPIC_CHARS, errors)
+    if period == "专项" and not topic and not any(m.startswith("专题") for m in errors):
+        errors.append("专项总结请填写专题（topic），如“工会组建”。")
+
+    rejected: list[RejectedFact] = []
+    facts = _parse_list(d.get("facts"), "facts", errors, rejected, MAX_FACTS)
+    problems = _parse_list(d.get("problems"), "problems", errors, rejected, MAX_LIST_ITEMS)
+    plans = _parse_list(d.get("plans"), "plans", errors, rejected, MAX_LIST_ITEMS)
+    if not facts and not any(m.startswith("主要工作") for m in errors):
+        dropped = sum(1 for r in rejected if r.field == "facts")
+        if dropped:
+            errors.append(
+                f"主要工作没有可用的内容：{dropped}条疑似对模型的指令，已忽略。请填写本单位实际做的工作。"
+            )
+        else:
+            errors.append("请填写主要工作（facts），每条一件事，带上数字。")
+
+    length = _parse_length(d.get("length"), errors)
+    date = _parse_date(d.get("date"), errors)
+
+    if errors:
+        raise FactsError(errors)
+    return Facts(
+        unit_name=unit_name,
+        unit_type=unit_type,
+        unit_type_raw=unit_type_raw,
+        year=year,
+        period=period,
+        topic=topic,
+        facts=facts,
+        problems=problems,
+        plans=plans,
+        length=length,
+        date=date,
+        rejected=rejected,
+    )
+
+
+def _decode(raw: bytes) -> str | None:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")  # GB18030: files saved by Chinese Windows tools
+    for enc in encodings:
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def load_facts(path: str | Path) -> Facts:
+    """Read a .yaml/.yml/.json facts file and validate it."""
+    p = Path(path)
+    if not p.is_file():
+        raise FactsError([f"找不到事实文件：{p}，请检查路径。"])
+    suffix = p.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise FactsError([f"事实文件应是 YAML 或 JSON（.yaml/.yml/.json），现在是“{p.name}”。"])
+    try:
+        raw = p.read_bytes()
+    except OSError:
+        raise FactsError([f"无法读取事实文件：{p}，请检查文件权限。"]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise FactsError([f"事实文件过大（超过{MAX_FILE_BYTES // 1000}KB），请只保留要点。"])
+    text = _decode(raw)
+    if text is None:
+        raise FactsError(["无法识别事实文件的编码，请另存为 UTF-8 后再试。"])
+    try:
+        if suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise FactsError([f"事实文件不是有效的 JSON：第{exc.lineno}行附近格式有误，请检查。"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第{mark.line + 1}行附近" if mark is not None else ""
+        raise FactsError([f"事实文件不是有效的 YAML：{where}格式有误，请检查缩进和冒号。"]) from None
+    if not isinstance(data, dict):
+        raise FactsError(["事实文件的最外层应是键值对（如 unit_name: 青山镇总工会）。"])
+    return parse_facts(data)
+
+
+def facts_from_form(
+    unit_name: str = "",
+    unit_type: str = "",
+    period: str = "",
+    year: str | int | None = None,
+    facts: str = "",
+    problems: str = "",
+    plans: str = "",
+    topic: str = "",
+    length: str | int | None = None,
+    date: str = "",
+) -> Facts:
+    """Facts from UI form strings: one item per line; blank lines and list markers dropped."""
+    return parse_facts(
+        {
+            "unit_name": unit_name or "",
+            "unit_type": unit_type or "",
+            "period": period or "",
+            "year": year,
+            "topic": topic or "",
+            "facts": _split_lines(facts or ""),
+            "problems": _split_lines(problems or ""),
+            "plans": _split_lines(plans or ""),
+            "length": length,
+            "date": date or "",
+        }
+    )

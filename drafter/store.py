@@ -1,0 +1,456 @@
+"""The draft store: drafts and every version of every section, in one SQLite file.
+
+Design:
+- WAL mode, a fresh connection per operation, `busy_timeout`, and `BEGIN IMMEDIATE` for
+  every write, so the UI's worker threads and several users can write at once without
+  "database is locked" and without lost updates (the write lock is taken before reading
+  the next version number).
+- Every write is one transaction: a crash mid-write leaves the last committed version.
+- History is append-only. A section's current state is its highest version; undo writes the
+  restored content as a new version, so an undo can itself be undone and nothing is lost.
+  Each version records its `parent` (the version it replaced, or for an undo, the parent of
+  the version it restored), which makes repeated undo walk back through earlier states.
+- The lock flag is state, not content: `set_locked` updates the current version in place.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from drafter.draft import Draft, Section, Signoff, Source, Warning
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS drafts (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    facts TEXT NOT NULL,
+    signoff TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS section_versions (
+    draft_id TEXT NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    parent INTEGER,
+    heading TEXT NOT NULL,
+    text TEXT NOT NULL,
+    role TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    facts TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    warnings TEXT NOT NULL,
+    locked INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (draft_id, position, version)
+);
+CREATE INDEX IF NOT EXISTS drafts_by_update ON drafts(updated_at);
+"""
+
+# Content columns: what makes two versions different (everything but the lock flag).
+_CONTENT = ("heading", "text", "role", "topic", "facts", "sources", "warnings")
+
+
+class StoreError(Exception):
+    """Base of the store's errors; the message is short Chinese text for the user."""
+
+
+class DraftNotFound(StoreError, LookupError):
+    def __init__(self, draft_id: str) -> None:
+        self.draft_id = draft_id
+        super().__init__(f"找不到草稿 {draft_id}")
+
+
+class SectionNotFound(StoreError, LookupError):
+    def __init__(self, draft_id: str, position: int) -> None:
+        self.draft_id, self.position = draft_id, position
+        super().__init__(f"草稿 {draft_id} 没有第{position + 1}节，请刷新后再试。")
+
+
+class SectionLocked(StoreError):
+    def __init__(self, position: int, heading: str) -> None:
+        self.position = position
+        name = f"“{heading}”一节" if heading else "开头段"
+        super().__init__(f"{name}已锁定，请先解锁再修改。")
+
+
+class NothingToUndo(StoreError):
+    def __init__(self, position: int, heading: str) -> None:
+        self.position = position
+        name = f"“{heading}”一节" if heading else "开头段"
+        super().__init__(f"{name}没有可以撤销的修改。")
+
+
+@dataclass
+class DraftSummary:
+    id: str
+    title: str
+    mode: str
+    created_at: str
+    updated_at: str
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _section_row(section: Section) -> dict[str, Any]:
+    """A Section as column values (JSON for the list fields)."""
+    d = asdict(section)
+    return {
+        "heading": d["heading"],
+        "text": d["text"],
+        "role": d["role"],
+        "topic": d["topic"],
+        "facts": _dumps(d["facts"]),
+        "sources": _dumps(d["sources"]),
+        "warnings": _dumps(d["warnings"]),
+        "locked": int(bool(d["locked"])),
+    }
+
+
+def _row_section(row: Mapping[str, Any] | sqlite3.Row) -> Section:
+    return Section(
+        heading=row["heading"],
+        text=row["text"],
+        role=row["role"],
+        topic=row["topic"],
+        facts=list(json.loads(row["facts"])),
+        sources=[Source(**s) for s in json.loads(row["sources"])],
+        warnings=[Warning(**w) for w in json.loads(row["warnings"])],
+        locked=bool(row["locked"]),
+    )
+
+
+class DraftStore:
+    """Drafts with per-section version history in SQLite. Safe to share between threads."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect()
+        try:
+            # journal_mode is persistent in the file; it needs no other writer, hence busy_timeout.
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+                con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+    # ------------------------------------------------------------------ connections
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each write is exactly
+        # one transaction. A new connection per operation keeps threads independent.
+        con = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+            check_same_thread=False,
+        )
+        con.row_factory = sqlite3.Row
+        con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        con.execute("PRAGMA foreign_keys=ON")
+        con.execute("PRAGMA synchronous=FULL")  # drafts are user work: durable commits
+        return con
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. IMMEDIATE takes the write lock up front: no read→write
+        upgrade deadlock (which busy_timeout cannot resolve) and no two writers reading
+        the same next version number."""
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: several SELECTs see one consistent snapshot."""
+        con = self._connect()
+        try:
+            con.execute("BEGIN")
+            try:
+                yield con
+            finally:
+                con.execute("COMMIT")
+        finally:
+            con.close()
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _require_draft(con: sqlite3.Connection, draft_id: str) -> sqlite3.Row:
+        row = con.execute("SELECT * FROM drafts WHERE id=?", (draft_id,)).fetchone()
+        if row is None:
+            raise DraftNotFound(draft_id)
+        return row
+
+    @staticmethod
+    def _current(con: sqlite3.Connection, draft_id: str, position: int) -> sqlite3.Row | None:
+        return con.execute(
+            "SELECT * FROM section_versions WHERE draft_id=? AND position=? "
+            "ORDER BY version DESC LIMIT 1",
+            (draft_id, position),
+        ).fetchone()
+
+    @staticmethod
+    def _current_all(con: sqlite3.Connection, draft_id: str) -> list[sqlite3.Row]:
+        return con.execute(
+            "SELECT sv.* FROM section_versions sv JOIN ("
+            "  SELECT position, MAX(version) AS v FROM section_versions"
+            "  WHERE draft_id=? GROUP BY position"
+            ") cur ON sv.position=cur.position AND sv.version=cur.v "
+            "WHERE sv.draft_id=? ORDER BY sv.position",
+            (draft_id, draft_id),
+        ).fetchall()
+
+    @staticmethod
+    def _insert_version(
+        con: sqlite3.Connection,
+        draft_id: str,
+        position: int,
+        values: dict[str, Any],
+        parent: int | None,
+        note: str,
+        now: str,
+    ) -> int:
+        row = con.execute(
+            "SELECT COALESCE(MAX(version), 0) FROM section_versions WHERE draft_id=? AND position=?",
+            (draft_id, position),
+        ).fetchone()
+        version = int(row[0]) + 1
+        con.execute(
+            "INSERT INTO section_versions (draft_id, position, version, parent, heading, text,"
+            " role, topic, facts, sources, warnings, locked, note, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                draft_id, position, version, parent, values["heading"], values["text"],
+                values["role"], values["topic"], values["facts"], values["sources"],
+                values["warnings"], values["locked"], note, now,
+            ),
+        )
+        return version
+
+    @staticmethod
+    def _touch(con: sqlite3.Connection, draft_id: str, now: str) -> None:
+        con.execute("UPDATE drafts SET updated_at=? WHERE id=?", (now, draft_id))
+
+    # ------------------------------------------------------------------ API
+
+    def create(self, draft: Draft, note: str = "生成") -> str:
+        """Store a new draft (version 1 of each section); return its id."""
+        now = _now()
+        with self._write() as con:
+            exists = con.execute("SELECT 1 FROM drafts WHERE id=?", (draft.id,)).fetchone()
+            if exists:
+                raise StoreError(f"草稿 {draft.id} 已存在，请换一个编号。")
+            con.execute(
+                "INSERT INTO drafts (id, title, mode, facts, signoff, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (draft.id, draft.title, draft.mode, _dumps(draft.facts),
+                 _dumps(asdict(draft.signoff)), now, now),
+            )
+            for position, section in enumerate(draft.sections):
+                self._insert_version(con, draft.id, position, _section_row(section), None, note, now)
+        return draft.id
+
+    def get(self, draft_id: str) -> Draft:
+        """The draft with the current (latest) version of each section, in position order.
+
+        While generation is still storing sections out of order, positions may have gaps;
+        the returned list then holds only the sections stored so far.
+        """
+        with self._read() as con:
+            row = self._require_draft(con, draft_id)
+            sections = [_row_section(r) for r in self._current_all(con, draft_id)]
+        return Draft(
+            id=row["id"],
+            title=row["title"],
+            mode=row["mode"],
+            sections=sections,
+            signoff=Signoff(**json.loads(row["signoff"])),
+            facts=json.loads(row["facts"]),
+        )
+
+    def save_section(
+        self, draft_id: str, position: int, section: Section, note: str = "", force: bool = False
+    ) -> int:
+        """Write `section` as the next version at `position`; return the version number.
+
+        A position not seen before adds a section (generation stores sections as they
+        finish, possibly out of order). A locked section is refused unless `force`.
+        """
+        if position < 0:
+            raise ValueError("position must be >= 0")
+        now = _now()
+        with self._write() as con:
+            self._require_draft(con, draft_id)
+            current = self._current(con, draft_id, position)
+            if current is not None and current["locked"] and not force:
+                raise SectionLocked(position, current["heading"])
+            parent = current["version"] if current is not None else None
+            version = self._insert_version(
+                con, draft_id, position, _section_row(section), parent, note, now
+            )
+            self._touch(con, draft_id, now)
+        return version
+
+    def save_draft(self, draft: Draft, note: str = "") -> list[int]:
+        """Save the draft's title/sign-off/facts and a new version of each changed section.
+
+        Locked sections are skipped (their stored content wins); a change of only the lock
+        flag is applied in place. Returns the positions that got a new version. The draft
+        must hold every stored section (the store never deletes sections).
+        """
+        now = _now()
+        written: list[int] = []
+        with self._write() as con:
+            row = self._require_draft(con, draft.id)
+            stored = {r["position"]: r for r in self._current_all(con, draft.id)}
+            if sorted(stored) != list(range(len(stored))) or len(draft.sections) < len(stored):
+                raise ValueError(
+                    f"draft {draft.id}: stored positions {sorted(stored)} do not match "
+                    f"{len(draft.sections)} sections (still generating, or sections removed)"
+                )
+            changed = False
+            header = (draft.title, draft.mode, _dumps(draft.facts), _dumps(asdict(draft.signoff)))
+            if header != (row["title"], row["mode"], row["facts"], row["signoff"]):
+                con.execute(
+                    "UPDATE drafts SET title=?, mode=?, facts=?, signoff=? WHERE id=?",
+                    (*header, draft.id),
+                )
+                changed = True
+            for position, section in enumerate(draft.sections):
+                values = _section_row(section)
+                current = stored.get(position)
+                if current is None:
+                    self._insert_version(con, draft.id, position, values, None, note, now)
+                    written.append(position)
+                    continue
+                if current["locked"]:
+                    continue
+                if all(values[c] == current[c] for c in _CONTENT):
+                    if values["locked"] != current["locked"]:
+                        self._set_locked_row(con, current, bool(values["locked"]))
+                        changed = True
+                    continue
+                self._insert_version(
+                    con, draft.id, position, values, current["version"], note, now
+                )
+                written.append(position)
+            if written or changed:
+                self._touch(con, draft.id, now)
+        return written
+
+    def undo(self, draft_id: str, position: int, force: bool = False, note: str = "撤销") -> Section:
+        """Go back one step: write the previous state as a new version and return it."""
+        now = _now()
+        with self._write() as con:
+            self._require_draft(con, draft_id)
+            current = self._current(con, draft_id, position)
+            if current is None:
+                raise SectionNotFound(draft_id, position)
+            if current["locked"] and not force:
+                raise SectionLocked(position, current["heading"])
+            if current["parent"] is None:
+                raise NothingToUndo(position, current["heading"])
+            target = con.execute(
+                "SELECT * FROM section_versions WHERE draft_id=? AND position=? AND version=?",
+                (draft_id, position, current["parent"]),
+            ).fetchone()
+            values = {c: target[c] for c in _CONTENT}
+            values["locked"] = current["locked"]  # lock is state, not content
+            # The restored state's own parent, so a second undo goes one step further back.
+            self._insert_version(con, draft_id, position, values, target["parent"], note, now)
+            self._touch(con, draft_id, now)
+            restored = dict(values)
+        return _row_section(restored)
+
+    @staticmethod
+    def _set_locked_row(con: sqlite3.Connection, current: sqlite3.Row, locked: bool) -> None:
+        con.execute(
+            "UPDATE section_versions SET locked=? WHERE draft_id=? AND position=? AND version=?",
+            (int(locked), current["draft_id"], current["position"], current["version"]),
+        )
+
+    def set_locked(self, draft_id: str, position: int, locked: bool) -> None:
+        """Lock or unlock a section (its current version; no new version is written)."""
+        now = _now()
+        with self._write() as con:
+            self._require_draft(con, draft_id)
+            current = self._current(con, draft_id, position)
+            if current is None:
+                raise SectionNotFound(draft_id, position)
+            self._set_locked_row(con, current, locked)
+            self._touch(con, draft_id, now)
+
+    def history(self, draft_id: str, position: int) -> list[dict[str, Any]]:
+        """Every version of one section, oldest first, as plain dicts."""
+        with self._read() as con:
+            self._require_draft(con, draft_id)
+            rows = con.execute(
+                "SELECT * FROM section_versions WHERE draft_id=? AND position=? ORDER BY version",
+                (draft_id, position),
+            ).fetchall()
+        if not rows:
+            raise SectionNotFound(draft_id, position)
+        out = []
+        for r in rows:
+            section = asdict(_row_section(r))
+            out.append(
+                {
+                    "version": r["version"],
+                    "parent": r["parent"],
+                    "note": r["note"],
+                    "created_at": r["created_at"],
+                    **section,
+                }
+            )
+        return out
+
+    def list_drafts(self, limit: int = 50) -> list[DraftSummary]:
+        """The most recently updated drafts first."""
+        with self._read() as con:
+            rows = con.execute(
+                "SELECT id, title, mode, created_at, updated_at FROM drafts"
+                " ORDER BY updated_at DESC, rowid DESC LIMIT ?",
+                (max(0, int(limit)),),
+            ).fetchall()
+        return [DraftSummary(**dict(r)) for r in rows]
+
+    def delete(self, draft_id: str) -> None:
+        """Remove a draft and all its history."""
+        with self._write() as con:
+            self._require_draft(con, draft_id)
+            con.execute("DELETE FROM section_versions WHERE draft_id=?", (draft_id,))
+            con.execute("DELETE FROM drafts WHERE id=?", (draft_id,))

@@ -1,0 +1,416 @@
+"""Draft store: round trip, versions, undo, locks, persistence, concurrency, crash safety."""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from drafter.draft import Draft, Section, Signoff, Source, Warning
+from drafter.store import (
+    DraftNotFound,
+    DraftStore,
+    NothingToUndo,
+    SectionLocked,
+    SectionNotFound,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_draft(title: str = "青山镇总工会2025年工作总结") -> Draft:
+    return Draft(
+        title=title,
+        mode="llm",
+        signoff=Signoff(unit_name="青山镇总工会", date="2025年12月31日"),
+        facts={"unit_name": "青山镇总工会", "year": 2025, "facts": ["新建工会12家"]},
+        sections=[
+            Section(heading="", text="2025年，在镇党委的坚强领导下……现将工作总结如下：", role="opening"),
+            Section(
+                heading="抓组建，夯实工会组织基础",
+                text="全年新建非公企业工会12家，新发展会员860人。",
+                topic="组织建设",
+                facts=["新建非公企业工会12家，新发展会员860人"],
+                sources=[Source(source="001.txt", article="篇一", heading="一、组织建设", snippet="……")],
+                warnings=[Warning(kind="invented_number", detail="数字“15”不在事实中", text="15")],
+            ),
+            Section(heading="存在的问题和不足", text="部分企业工会作用发挥不明显。", role="problems"),
+        ],
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> DraftStore:
+    return DraftStore(tmp_path / "nested" / "dir" / "drafts.sqlite3")
+
+
+def texts(store: DraftStore, draft_id: str, position: int) -> list[str]:
+    return [h["text"] for h in store.history(draft_id, position)]
+
+
+def test_create_get_round_trip(store: DraftStore) -> None:
+    draft = make_draft()
+    assert store.create(draft) == draft.id
+    assert store.get(draft.id).to_dict() == draft.to_dict()
+    assert store.path.parent.is_dir()
+    con = sqlite3.connect(store.path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+
+
+def test_missing_draft(store: DraftStore) -> None:
+    with pytest.raises(DraftNotFound) as info:
+        store.get("nope")
+    assert str(info.value) == "找不到草稿 nope"
+    for call in (
+        lambda: store.save_section("nope", 0, Section(heading="", text="x")),
+        lambda: store.undo("nope", 0),
+        lambda: store.delete("nope"),
+        lambda: store.history("nope", 0),
+    ):
+        with pytest.raises(DraftNotFound):
+            call()
+    draft = make_draft()
+    store.create(draft)
+    with pytest.raises(SectionNotFound):
+        store.history(draft.id, 9)
+    with pytest.raises(SectionNotFound):
+        store.set_locked(draft.id, 9, True)
+
+
+def test_versions_and_undo_twice(store: DraftStore) -> None:
+    draft = make_draft()
+    store.create(draft)
+    for text in ("B", "C"):
+        section = store.get(draft.id).sections[1]
+        section.text = text
+        store.save_section(draft.id, 1, section, note="改写")
+    assert store.get(draft.id).sections[1].text == "C"
+
+    assert store.undo(draft.id, 1).text == "B"
+    assert store.get(draft.id).sections[1].text == "B"
+    restored = store.undo(draft.id, 1)
+    assert restored == draft.sections[1]  # all fields, sources and warnings included
+    assert store.get(draft.id).to_dict() == draft.to_dict()
+    with pytest.raises(NothingToUndo) as info:
+        store.undo(draft.id, 1)
+    assert "没有可以撤销" in str(info.value)
+
+    history = store.history(draft.id, 1)
+    assert [h["version"] for h in history] == [1, 2, 3, 4, 5]
+    assert [h["text"] for h in history][1:] == ["B", "C", "B", draft.sections[1].text]
+    assert [h["note"] for h in history][3:] == ["撤销", "撤销"]
+
+    # an edit after undoing, then undo: back to the state the edit replaced
+    section = store.get(draft.id).sections[1]
+    section.text = "D"
+    assert store.save_section(draft.id, 1, section) == 6
+    assert store.undo(draft.id, 1).text == draft.sections[1].text
+    # other sections untouched
+    assert len(store.history(draft.id, 0)) == 1 and len(store.history(draft.id, 2)) == 1
+
+
+def test_lock_blocks_save_section_and_undo(store: DraftStore) -> None:
+    draft = make_draft()
+    store.create(draft)
+    section = copy.deepcopy(draft.sections[1])
+    section.text = "B"
+    store.save_section(draft.id, 1, section)
+    store.set_locked(draft.id, 1, True)
+    assert store.get(draft.id).sections[1].locked
+    section.text = "C"
+    with pytest.raises(SectionLocked) as info:
+        store.save_section(draft.id, 1, section)
+    assert "已锁定" in str(info.value) and "抓组建" in str(info.value)
+    with pytest.raises(SectionLocked):
+        store.undo(draft.id, 1)
+    assert texts(store, draft.id, 1) == [draft.sections[1].text, "B"]  # lock is not a version
+
+    section.locked = True
+    assert store.save_section(draft.id, 1, section, force=True) == 3
+    store.set_locked(draft.id, 1, False)
+    section.locked = False
+    section.text = "D"
+    assert store.save_section(draft.id, 1, section) == 4
+
+
+def test_save_draft_writes_only_changes_and_skips_locked(store: DraftStore) -> None:
+    draft = make_draft()
+    store.create(draft)
+    store.set_locked(draft.id, 2, True)
+
+    edited = store.get(draft.id)
+    edited.title = "青山镇总工会2025年度工作总结"
+    edited.sections[1].text = "改过的正文"
+    edited.sections[2].text = "不该被保存"  # locked
+    edited.sections.append(Section(heading="下一步工作打算", text="继续推进建会。", role="plans"))
+    assert store.save_draft(edited, note="整篇保存") == [1, 3]
+
+    got = store.get(draft.id)
+    assert got.title == edited.title
+    assert got.sections[1].text == "改过的正文"
+    assert got.sections[2].text == draft.sections[2].text and got.sections[2].locked
+    assert got.sections[3].heading == "下一步工作打算"
+    assert [len(store.history(draft.id, p)) for p in range(4)] == [1, 2, 1, 1]
+
+    # saving the same draft again writes nothing
+    assert store.save_draft(store.get(draft.id)) == []
+    assert [len(store.history(draft.id, p)) for p in range(4)] == [1, 2, 1, 1]
+
+    # a lock change alone is applied without a new version
+    again = store.get(draft.id)
+    again.sections[0].locked = True
+    assert store.save_draft(again) == []
+    assert store.get(draft.id).sections[0].locked
+    assert len(store.history(draft.id, 0)) == 1
+
+
+def test_sections_added_after_creation(store: DraftStore) -> None:
+    draft = make_draft()
+    draft.sections = []
+    store.create(draft)
+    assert store.get(draft.id).sections == []
+    # generation finishes sections out of order
+    store.save_section(draft.id, 2, Section(heading="三", text="c"))
+    store.save_section(draft.id, 0, Section(heading="", text="a", role="opening"))
+    with pytest.raises(ValueError):  # a gap: the draft is still being generated
+        store.save_draft(store.get(draft.id))
+    store.save_section(draft.id, 1, Section(heading="二", text="b"))
+    assert [s.text for s in store.get(draft.id).sections] == ["a", "b", "c"]
+    assert store.save_draft(store.get(draft.id)) == []
+
+
+def test_persistence_across_instances(tmp_path: Path) -> None:
+    path = tmp_path / "drafts.sqlite3"
+    first = DraftStore(path)
+    draft = make_draft()
+    first.create(draft)
+    edited = copy.deepcopy(draft.sections[1])
+    edited.text = "第二版"
+    first.save_section(draft.id, 1, edited)
+    first.set_locked(draft.id, 0, True)
+    del first
+
+    second = DraftStore(path)
+    got = second.get(draft.id)
+    assert got.sections[1].text == "第二版" and got.sections[0].locked
+    assert second.undo(draft.id, 1).text == draft.sections[1].text
+    assert [s.id for s in second.list_drafts()] == [draft.id]
+
+
+def test_list_and_delete(store: DraftStore) -> None:
+    drafts = [make_draft(f"标题{i}") for i in range(4)]
+    for d in drafts:
+        store.create(d)
+    assert [s.title for s in store.list_drafts()] == ["标题3", "标题2", "标题1", "标题0"]
+    section = copy.deepcopy(drafts[1].sections[0])
+    section.text = "更新"
+    store.save_section(drafts[1].id, 0, section)
+    summaries = store.list_drafts(limit=2)
+    assert [s.title for s in summaries] == ["标题1", "标题3"]
+    assert summaries[0].mode == "llm" and summaries[0].updated_at > summaries[0].created_at
+
+    store.delete(drafts[1].id)
+    with pytest.raises(DraftNotFound):
+        store.get(drafts[1].id)
+    assert len(store.list_drafts()) == 3
+    con = sqlite3.connect(store.path)
+    left = con.execute(
+        "SELECT COUNT(*) FROM section_versions WHERE draft_id=?", (drafts[1].id,)
+    ).fetchone()[0]
+    con.close()
+    assert left == 0
+
+
+def test_create_twice_refused(store: DraftStore) -> None:
+    draft = make_draft()
+    store.create(draft)
+    with pytest.raises(Exception, match="已存在"):
+        store.create(draft)
+
+
+def test_concurrent_writers(tmp_path: Path) -> None:
+    """8 users on their own drafts + 4 workers on one draft; no lost write, no lock error."""
+    path = tmp_path / "drafts.sqlite3"
+    shared_store = DraftStore(path)
+    shared = make_draft("共享草稿")
+    shared.sections = [Section(heading="", text="start")]
+    shared_store.create(shared)
+
+    users, workers, rounds = 8, 4, 15
+    barrier = threading.Barrier(users + workers)
+    errors: list[BaseException] = []
+    user_ids: list[str] = [""] * users
+
+    def user(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            draft = make_draft(f"用户{i}")
+            user_ids[i] = shared_store.create(draft)
+            for r in range(rounds):
+                section = copy.deepcopy(draft.sections[r % 3])
+                section.text = f"u{i}-r{r}"
+                shared_store.save_section(draft.id, r % 3, section)
+                shared_store.get(draft.id)
+        except BaseException as exc:  # collected and re-raised in the main thread
+            errors.append(exc)
+
+    def worker(w: int) -> None:
+        try:
+            own = DraftStore(path)  # separate instance, as a second process would have
+            barrier.wait(timeout=30)
+            for r in range(rounds):
+                own.save_section(shared.id, 0, Section(heading="", text=f"w{w}-shared-{r}"))
+                own.save_section(shared.id, w + 1, Section(heading=f"节{w}", text=f"w{w}-own-{r}"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+    threads += [threading.Thread(target=worker, args=(w,)) for w in range(workers)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    elapsed = time.perf_counter() - start
+    assert not any(t.is_alive() for t in threads)
+    assert errors == [], errors[:3]
+
+    for i, draft_id in enumerate(user_ids):
+        got = DraftStore(path).get(draft_id)
+        assert got.title == f"用户{i}"
+        total = sum(len(shared_store.history(draft_id, p)) for p in range(3))
+        assert total == 3 + rounds
+    shared_history = shared_store.history(shared.id, 0)
+    assert [h["version"] for h in shared_history] == list(range(1, 2 + workers * rounds))
+    assert {h["text"] for h in shared_history[1:]} == {
+        f"w{w}-shared-{r}" for w in range(workers) for r in range(rounds)
+    }
+    got = shared_store.get(shared.id)
+    assert [s.text for s in got.sections[1:]] == [f"w{w}-own-{rounds - 1}" for w in range(workers)]
+    # 8*(1 create + 15 saves) + 4*30 saves = 248 write transactions
+    print(f"\n248 write transactions from 12 threads in {elapsed:.2f}s")
+
+
+CRASH_MID_TRANSACTION = textwrap.dedent(
+    """
+    import sys
+    from drafter.store import DraftStore, _now
+
+    store = DraftStore(sys.argv[1])
+    draft_id = sys.argv[2]
+    big = "半截写入" * 400_000  # several MB: pages spill into the WAL before commit
+    with store._write() as con:
+        current = store._current(con, draft_id, 1)
+        values = {k: current[k] for k in current.keys()}
+        values["text"] = big
+        store._insert_version(con, draft_id, 1, values, current["version"], "crash", _now())
+        con.execute("UPDATE drafts SET title='坏标题' WHERE id=?", (draft_id,))
+        print("READY", flush=True)
+        sys.stdin.readline()  # hold the transaction open until killed
+    """
+)
+
+
+def run_child(script: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env, cwd=ROOT,
+    )
+
+
+def test_crash_mid_transaction_keeps_last_good_version(tmp_path: Path) -> None:
+    path = tmp_path / "drafts.sqlite3"
+    store = DraftStore(path)
+    draft = make_draft()
+    store.create(draft)
+    good = copy.deepcopy(draft.sections[1])
+    good.text = "最后一个好版本"
+    store.save_section(draft.id, 1, good)
+
+    child = run_child(CRASH_MID_TRANSACTION, str(path), draft.id)
+    try:
+        line = child.stdout.readline() if child.stdout else ""
+        assert line.strip() == "READY", child.stderr.read() if child.stderr else ""
+        wal = path.with_name(path.name + "-wal")
+        assert wal.stat().st_size > 1_000_000  # uncommitted pages really hit the disk
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+
+    after = DraftStore(path)
+    got = after.get(draft.id)
+    assert got.title == draft.title
+    assert got.sections[1].text == "最后一个好版本"
+    assert texts(after, draft.id, 1) == [draft.sections[1].text, "最后一个好版本"]
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+    # the dead writer's lock is gone: writing works at once
+    start = time.perf_counter()
+    good.text = "崩溃之后"
+    assert after.save_section(draft.id, 1, good) == 3
+    assert time.perf_counter() - start < 5
+
+
+CRASH_WHILE_SAVING = textwrap.dedent(
+    """
+    import sys
+    from drafter.draft import Section
+    from drafter.store import DraftStore
+
+    store = DraftStore(sys.argv[1])
+    draft_id = sys.argv[2]
+    for i in range(100_000):
+        section = Section(heading="节", text=f"v{i + 2}:" + "字" * 20_000)
+        version = store.save_section(draft_id, 0, section)
+        print(version, flush=True)
+    """
+)
+
+
+def test_kill_during_continuous_saves_loses_no_committed_version(tmp_path: Path) -> None:
+    path = tmp_path / "drafts.sqlite3"
+    store = DraftStore(path)
+    draft = make_draft()
+    draft.sections = [Section(heading="节", text="v1")]
+    store.create(draft)
+
+    child = run_child(CRASH_WHILE_SAVING, str(path), draft.id)
+    acknowledged = 0
+    try:
+        assert child.stdout is not None
+        for _ in range(30):  # bounded: kill after 30 acknowledged commits
+            line = child.stdout.readline()
+            assert line, child.stderr.read() if child.stderr else ""
+            acknowledged = int(line)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=30)
+
+    after = DraftStore(path)
+    history = after.history(draft.id, 0)
+    versions = [h["version"] for h in history]
+    assert versions == list(range(1, len(versions) + 1))
+    assert len(versions) >= acknowledged  # every acknowledged commit survived
+    for h in history[1:]:  # no half-written row
+        assert h["text"] == f"v{h['version']}:" + "字" * 20_000
+    assert after.get(draft.id).sections[0].text.startswith(f"v{versions[-1]}:")
