@@ -143,7 +143,9 @@ def ingest(
             tracked.pop(key, None)
             try:
                 if path.stat().st_size > max_bytes:
-                    raise LoadError(f"文件过大（上限 {settings.max_file_mb:.0f} MB）")
+                    raise LoadError(
+                        f"文件过大（上限 {settings.max_file_mb:.3g} MB），请拆分后再导入或调大 DRAFTER_MAX_FILE_MB"
+                    )
                 data = path.read_bytes()
                 sha = hashlib.sha256(data + PARSE_VERSION.encode()).hexdigest()
                 if cache.parse(sha) is None and sha not in new_parses:

@@ -89,3 +89,26 @@ def match_topic(text: str) -> str:
     scores = score_topics(text)
     best = max(scores, key=lambda t: scores[t])
     return best if scores[best] > 0 else GENERAL_TOPIC
+
+# Related topics share one section when a summary would otherwise have many thin ones.
+TOPIC_FAMILIES: dict[str, tuple[str, ...]] = {
+    "组织": ("组织建设", "自身建设", "经费经审"),
+    "维权": ("民主管理", "维权"),
+    "帮扶": ("帮扶", "女职工"),
+    "建功": ("劳动竞赛", "安全生产"),
+    "文化": ("宣传教育", "职工文化"),
+}
+FAMILY_HEADINGS: dict[str, str] = {
+    "组织": "抓规范，夯实工会组织基础",
+    "维权": "抓维权，推进民主管理和权益保障",
+    "帮扶": "抓帮扶，把温暖送到职工身边",
+    "建功": "抓竞赛，团结动员职工建功立业",
+    "文化": "抓引领，丰富职工精神文化生活",
+}
+
+
+def family_of(topic: str) -> str:
+    for family, members in TOPIC_FAMILIES.items():
+        if topic in members:
+            return family
+    return topic

@@ -35,9 +35,11 @@ _PLENUM = re.compile(r"[xX×_＿]{2,}\s*届[xX×_＿一二三四五六七八九�
 _ORDINAL = re.compile(r"第\s*[xX×_＿]{2,}\s*(次|届)")
 _MONTH_DAY = re.compile(r"[xX×_＿]{2,}\s*月(\s*[xX×_＿\d]{1,2}\s*日)?")
 _QUANTITY = re.compile(r"[xX×_＿]{2,}\s*(?=[家人名个次项条元万场户所篇期位支件批%％])")
+# A lone "*" left after pinyin removal hides an amount ("投入*元", "获得_*的慰问金").
+_STAR_QUANTITY = re.compile(r"[_＿]*\*[_＿]*\s*(?=[家人名个次项条元万场户所篇期位支件批%％])")
 _MY_UNIT = re.compile(r"我\s*[xX×_＿]{2,}")
 _UNIT = re.compile(r"[xX×_＿]{2,}(?=\s*[\u4e00-\u9fff])")
-_LEFTOVER = re.compile(r"[xX×]{2,}|[_＿]+|□")
+_LEFTOVER = re.compile(r"[xX×]{2,}|[_＿]+|□|\*")
 
 
 def is_seo_noise(line: str) -> bool:
@@ -70,6 +72,7 @@ def normalise_placeholders(text: str) -> str:
     text = _ORDINAL.sub(r"新一\1", text)
     text = _MONTH_DAY.sub("", text)
     text = _QUANTITY.sub("若干", text)
+    text = _STAR_QUANTITY.sub("若干", text)
     text = _MY_UNIT.sub("我", text)
     text = _UNIT.sub("本", text)
     text = _LEFTOVER.sub("", text)

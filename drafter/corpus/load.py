@@ -46,7 +46,11 @@ def iter_corpus_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, s
 def load_file(path: Path, data: bytes, max_bytes: int) -> LoadedFile:
     """Decode one file's bytes; raise LoadError with a Chinese reason when it is unusable."""
     if len(data) > max_bytes:
-        raise LoadError(f"文件过大（{len(data) / 1e6:.1f} MB，上限 {max_bytes / 1e6:.0f} MB）")
+        mb = 1024 * 1024
+        raise LoadError(
+            f"文件过大（{len(data) / mb:.1f} MB，上限 {max_bytes / mb:.3g} MB），"
+            "请拆分后再导入或调大 DRAFTER_MAX_FILE_MB"
+        )
     if not data.strip():
         raise LoadError("空文件")
     if path.suffix.lower() == ".docx":

@@ -1,0 +1,104 @@
+"""Faithfulness and hygiene checks on a section's text, and the instructions to repair it.
+
+- Every Arabic number (outside dates and list markers) must come from the user's facts.
+- Every fact placed in the section must show its figures there.
+- No corpus noise (SEO words, 篇N, placeholders, Markdown, pinyin) may appear.
+- No passage longer than 40 characters may be copied verbatim from the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from drafter.draft import PLACEHOLDER_OPEN, Warning
+from drafter.facts import Facts, number_tokens
+
+COPY_LIMIT = 40
+_DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*日")
+_LIST_MARKER = re.compile(r"(?m)^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\d{1,2}[）)])")
+NOISE = re.compile(
+    r"小编|欢迎阅读|希望大家|范文|篇[一二三四五六七八九十](?![\u4e00-\u9fff])|篇\s*\d|[xX]{2,}|"
+    r"[_＿]{2,}|(?<!\d)20\d_|□|\\_|\*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+|\*\*|^#+\s",
+    re.MULTILINE,
+)
+
+
+def allowed_numbers(facts: Facts) -> set[str]:
+    texts = [*facts.facts, *facts.problems, *facts.plans, facts.topic, facts.unit_name]
+    return {n for t in texts for n in number_tokens(t)}
+
+
+def invented_numbers(text: str, facts: Facts) -> list[str]:
+    """Numbers in `text` that no fact contains (dates, years and list markers are exempt)."""
+    allowed = allowed_numbers(facts)
+    stripped = _LIST_MARKER.sub(" ", _DATE.sub(" ", text))
+    return [n for n in dict.fromkeys(number_tokens(stripped)) if n not in allowed]
+
+
+def missing_facts(text: str, section_facts: Iterable[str]) -> list[str]:
+    """Facts of this section whose figures are not all in the text."""
+    present = set(number_tokens(text))
+    return [f for f in section_facts if not set(number_tokens(f)) <= present]
+
+
+def copied_passages(text: str, corpus_texts: Sequence[str], limit: int = COPY_LIMIT) -> list[str]:
+    """Maximal runs of more than `limit` characters that also stand verbatim in a corpus text."""
+    found: list[str] = []
+    compact = text.replace("\n", "")
+    i = 0
+    window = limit + 1
+    while i + window <= len(compact):
+        piece = compact[i : i + window]
+        source = next((c for c in corpus_texts if piece in c), None)
+        if source is None:
+            i += 1
+            continue
+        end = i + window  # extend the run as far as it keeps matching
+        while end < len(compact) and compact[i : end + 1] in source:
+            end += 1
+        found.append(compact[i:end])
+        i = end
+    return found
+
+
+def check_section(
+    text: str,
+    facts: Facts,
+    section_facts: Sequence[str],
+    corpus_texts: Sequence[str],
+    role: str = "body",
+) -> list[Warning]:
+    warnings: list[Warning] = []
+    for n in invented_numbers(text, facts):
+        warnings.append(Warning("invented_number", f"数字“{n}”不在您提供的事实中，请核实或删除。", n))
+    if role in ("body", "problems", "plans"):
+        for fact in missing_facts(text, section_facts):
+            warnings.append(Warning("missing_fact", f"本节缺少这条事实中的数据：{fact}", fact))
+    for m in NOISE.finditer(text):
+        warnings.append(Warning("noise", f"出现了不应有的字样“{m.group()}”，请删除。", m.group()))
+    for passage in copied_passages(text, corpus_texts):
+        warnings.append(
+            Warning("copied", f"有一段 {len(passage)} 字与范文完全相同，请改写：{passage[:30]}…", passage)
+        )
+    if PLACEHOLDER_OPEN in text:
+        warnings.append(Warning("placeholder", "本节含有待补充内容，请填写后再使用。", PLACEHOLDER_OPEN))
+    return warnings
+
+
+def repair_instructions(warnings: Sequence[Warning]) -> str:
+    """What the LLM must fix in one repair pass (Chinese, for the repair prompt)."""
+    lines = []
+    for w in warnings:
+        if w.kind == "invented_number":
+            lines.append(f"- 删除数字“{w.text}”及其所在说法：它不在事实中，不得编造数据。")
+        elif w.kind == "missing_fact":
+            lines.append(f"- 必须写入这条事实，数字原样保留：{w.text}")
+        elif w.kind == "copied":
+            lines.append(f"- 这段话与范文雷同，请用自己的话改写：{w.text}")
+        elif w.kind == "noise":
+            lines.append(f"- 删除无关字样“{w.text}”。")
+    return "\n".join(lines)
+
+
+NEEDS_REPAIR = {"invented_number", "missing_fact", "copied", "noise"}

@@ -1,0 +1,38 @@
+"""Prompt templates: files in prompts/ with named {placeholders}; a missing value is an error."""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+from pathlib import Path
+
+from drafter.config import PROMPTS_DIR
+
+
+class PromptError(Exception):
+    pass
+
+
+@cache
+def load_template(name: str, folder: Path = PROMPTS_DIR) -> str:
+    path = folder / f"{name}.md"
+    if not path.exists():
+        raise PromptError(f"缺少提示词模板 {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def render(name: str, folder: Path = PROMPTS_DIR, **values: object) -> str:
+    """Fill a template; every placeholder must be given, and no unknown value may be passed."""
+    template = load_template(name, folder)
+    needed = placeholders(template)
+    missing = needed - values.keys()
+    if missing:
+        raise PromptError(f"提示词模板 {name} 缺少参数：{', '.join(sorted(missing))}")
+    unknown = values.keys() - needed
+    if unknown:
+        raise PromptError(f"提示词模板 {name} 没有这些参数：{', '.join(sorted(unknown))}")
+    return template.format(**values)
