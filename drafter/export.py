@@ -415,7 +415,7 @@ def _ppr(
     # No extra space between Chinese and digits, so a line holds 28 characters whatever it says.
     ppr.append(_el("w:autoSpaceDE", val="0"))
     ppr.append(_el("w:autoSpaceDN", val="0"))
-    pass
+    ppr.append(_el("w:snapToGrid", val="0"))  # see GRID_NOTE
     if line_tw is None:
         ppr.append(_el("w:spacing", before="0", after="0", line="240", lineRule="auto"))
     else:
