@@ -105,12 +105,268 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# ---- drafting and revising -------------------------------------------------------------------
+class _CliEvents:
+    """Prints one line per finished section to stderr."""
+
+    def section_started(self, position: int, section: Any) -> None: ...
+
+    def delta(self, position: int, text: str) -> None: ...
+
+    def restart(self, position: int) -> None: ...
+
+    def section_done(self, position: int, section: Any) -> None:
+        say(f"  已完成：{section.heading or '开头'}")
+
+    def notice(self, message: str) -> None:
+        say(message)
+
+
+def _write_output(draft: Any, out: str | None, as_json: bool) -> None:
+    from drafter.export import export_draft, export_markdown
+
+    if out:
+        path = export_draft(draft, Path(out))
+        say(f"已保存到 {path}")
+    elif as_json:
+        emit_json(draft.to_dict())
+    else:
+        print(export_markdown(draft))
+
+
+def _load_facts_or_fail(path: str) -> Any:
+    from drafter.facts import FactsError, load_facts
+
+    try:
+        return load_facts(path)
+    except FactsError as exc:
+        raise UserError("事实文件有问题：\n" + "\n".join(f"  - {m}" for m in exc.messages)) from exc
+
+
+def _check_output_path(out: str | None) -> None:
+    if out and Path(out).suffix.lower() not in (".json", ".md", ".docx", ".txt"):
+        raise UserError(f"不支持的输出格式 {Path(out).suffix or '（无扩展名）'}：请用 .docx、.md、.txt 或 .json。")
+    if out and not Path(out).resolve().parent.exists():
+        raise UserError(f"输出目录不存在：{Path(out).resolve().parent}")
+
+
+@command("draft")
+def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.services import llm_status, make_drafter
+
+    facts = _load_facts_or_fail(args.facts)
+    _check_output_path(args.out)
+    for rejected in facts.rejected:
+        say(f"提示：已忽略一条疑似对模型的指令：{rejected.text[:40]}")
+    say(llm_status(settings) if not args.offline else "离线模式（--offline）。")
+    drafter = make_drafter(settings, offline=args.offline, events=_CliEvents(), notify=say)
+    result = drafter.draft(facts, offline=args.offline)
+    draft = result.draft
+    _write_output(draft, args.out, args.json)
+    total = sum(len(s.text) for s in draft.sections)
+    warnings = sum(len(s.warnings) for s in draft.sections)
+    say(f"草稿编号：{draft.id}（{'大模型' if draft.mode == 'llm' else '离线'}模式，约 {total} 字，提示 {warnings} 条）")
+    if facts.length and draft.mode == "offline" and total < facts.length * 0.8:
+        say(
+            f"说明：离线模式只根据您的事实成文、不编造内容，篇幅约 {total} 字（目标 {facts.length} 字）；"
+            "补充事实或配置大模型可得到更充实的稿子。"
+        )
+    return 3 if result.llm_error else 0
+
+
+def _section_index(args: argparse.Namespace) -> int:
+    return args.section - 1
+
+
+@command("revise")
+def cmd_revise(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.services import make_drafter
+
+    if not args.instruction and not args.action:
+        raise UserError("请用 --instruction 写明修改要求，或用 --action 选择 polish、expand、shorten。")
+    drafter = make_drafter(settings, offline=args.offline, notify=say)
+    section = _with_store_errors(
+        lambda: drafter.revise(
+            args.draft_id, _section_index(args), instruction=args.instruction or "", action=args.action or "",
+            offline=args.offline,
+        )
+    )
+    print(section.text)
+    for w in section.warnings:
+        say(f"  提示（{w.kind}）：{w.detail}")
+    return 0
+
+
+@command("edit")
+def cmd_edit(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.services import make_drafter
+
+    path = Path(args.text_file)
+    if not path.is_file():
+        raise UserError(f"找不到文件：{path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path} 不是 UTF-8 文本，请另存为 UTF-8 后重试。") from exc
+    if not text.strip():
+        raise UserError("修改后的正文是空的：没有保存。")
+    drafter = make_drafter(settings, offline=True, notify=say)
+    section = _with_store_errors(lambda: drafter.edit(args.draft_id, _section_index(args), text, args.heading))
+    say(f"已保存第 {args.section} 节的修改。")
+    for w in section.warnings:
+        say(f"  提示（{w.kind}）：{w.detail}")
+    return 0
+
+
+@command("undo")
+def cmd_undo(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.services import open_store
+
+    section = _with_store_errors(lambda: open_store(settings).undo(args.draft_id, _section_index(args)))
+    say(f"已撤销第 {args.section} 节的上一次修改。")
+    print(section.text)
+    return 0
+
+
+@command("lock")
+def cmd_lock(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.services import open_store
+
+    _with_store_errors(lambda: open_store(settings).set_locked(args.draft_id, _section_index(args), not args.unlock))
+    say(f"第 {args.section} 节已{'解锁' if args.unlock else '锁定'}。")
+    return 0
+
+
+@command("regenerate")
+def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.services import make_drafter
+
+    drafter = make_drafter(settings, offline=args.offline, events=_CliEvents(), notify=say)
+    result = _with_store_errors(lambda: drafter.regenerate(args.draft_id, offline=args.offline))
+    _write_output(result.draft, None, args.json)
+    return 3 if result.llm_error else 0
+
+
+@command("show")
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.services import open_store
+
+    draft = _with_store_errors(lambda: open_store(settings).get(args.draft_id))
+    _write_output(draft, None, args.json)
+    return 0
+
+
+@command("list")
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.services import open_store
+
+    drafts = open_store(settings).list_drafts()
+    if args.json:
+        emit_json([d.__dict__ for d in drafts])
+        return 0
+    if not drafts:
+        print("还没有草稿。")
+    for d in drafts:
+        print(f"{d.id}  {d.updated_at}  {d.mode:7}  {d.title}")
+    return 0
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.services import open_store
+
+    _check_output_path(args.out)
+    draft = _with_store_errors(lambda: open_store(settings).get(args.draft_id))
+    _write_output(draft, args.out, False)
+    return 0
+
+
+@command("serve")
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.ui import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def _with_store_errors(action: Callable[[], Any]) -> Any:
+    """Store errors (unknown draft, locked section, nothing to undo) carry Chinese messages."""
+    from drafter.store import StoreError
+
+    try:
+        return action()
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _add_drafting_commands(sub: Any) -> None:
+    p = sub.add_parser("draft", help="根据事实文件生成总结初稿")
+    p.add_argument("facts", help="事实文件（YAML 或 JSON）")
+    p.add_argument("-o", "--out", help="输出文件：.docx .md .txt .json（不写则打印 Markdown）")
+    p.add_argument("--offline", action="store_true", help="不使用大模型")
+    p.add_argument("--json", action="store_true", help="打印草稿 JSON")
+
+    def section_arg(q: Any) -> None:
+        q.add_argument("draft_id", help="草稿编号")
+        q.add_argument("--section", type=int, required=True, help="第几节（开头段为第 1 节）")
+
+    p = sub.add_parser("revise", help="修改某一节（重写、润色、扩写、精简）")
+    section_arg(p)
+    p.add_argument("--instruction", help="修改要求（需要大模型）")
+    p.add_argument("--action", choices=["polish", "expand", "shorten"], help="润色、扩写、精简")
+    p.add_argument("--offline", action="store_true", help="不使用大模型（只支持扩写、精简）")
+
+    p = sub.add_parser("edit", help="用文件中的文字替换某一节正文")
+    section_arg(p)
+    p.add_argument("--text-file", required=True, help="UTF-8 文本文件")
+    p.add_argument("--heading", help="同时修改小标题")
+
+    p = sub.add_parser("undo", help="撤销某一节的上一次修改")
+    section_arg(p)
+
+    p = sub.add_parser("lock", help="锁定某一节（重新生成时不改动）")
+    section_arg(p)
+    p.add_argument("--unlock", action="store_true", help="解锁")
+
+    p = sub.add_parser("regenerate", help="重新生成草稿中所有未锁定的节")
+    p.add_argument("draft_id", help="草稿编号")
+    p.add_argument("--offline", action="store_true", help="不使用大模型")
+    p.add_argument("--json", action="store_true", help="打印草稿 JSON")
+
+    p = sub.add_parser("show", help="显示草稿")
+    p.add_argument("draft_id", help="草稿编号")
+    p.add_argument("--json", action="store_true", help="打印草稿 JSON")
+
+    p = sub.add_parser("list", help="列出草稿")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("export", help="导出草稿为 Word 等格式")
+    p.add_argument("draft_id", help="草稿编号")
+    p.add_argument("-o", "--out", required=True, help="输出文件：.docx .md .txt .json")
+
+    p = sub.add_parser("serve", help="启动网页界面")
+    p.add_argument("--host", help="监听地址（默认 127.0.0.1，或 DRAFTER_HOST）")
+    p.add_argument("--port", type=int, help="端口（默认 7860，或 DRAFTER_PORT）")
+
+
 # ---- parser -------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="drafter", description="工会工作总结起草助手")
-    parser.add_argument("--data-dir", help="数据目录（默认 ~/.local/share/drafter，或 DRAFTER_DATA_DIR）")
-    parser.add_argument("--embed-model", help="向量模型名称或本地目录；offline 表示内置离线向量")
+    # Global options are accepted before or after the subcommand.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", default=argparse.SUPPRESS, help="数据目录（默认 ~/.local/share/drafter，或 DRAFTER_DATA_DIR）"
+    )
+    common.add_argument(
+        "--embed-model", default=argparse.SUPPRESS, help="向量模型名称或本地目录；offline 表示内置离线向量"
+    )
+    parser = argparse.ArgumentParser(prog="drafter", description="工会工作总结起草助手", parents=[common])
     sub = parser.add_subparsers(dest="command", metavar="命令")
+    original_add = sub.add_parser
+
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return original_add(name, parents=[common], **kwargs)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     p = sub.add_parser("ingest", help="把范文语料入库（默认为自带语料 corpus/）")
     p.add_argument("paths", nargs="*", help="文件或文件夹（.txt .md .docx）")
@@ -131,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_PARSER_EXTENSIONS: list[Callable[[Any], None]] = []
+_PARSER_EXTENSIONS: list[Callable[[Any], None]] = [_add_drafting_commands]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,7 +397,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        settings = Settings.from_env(data_dir=args.data_dir, embed_model=args.embed_model)
+        settings = Settings.from_env(
+            data_dir=getattr(args, "data_dir", None), embed_model=getattr(args, "embed_model", None)
+        )
         return _COMMANDS[args.command](args, settings)
     except UserError as exc:
         say(f"错误：{exc.message}")

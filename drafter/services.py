@@ -1,0 +1,72 @@
+"""Wiring: build the collaborators (index, retriever, store, LLM, drafter) from Settings.
+
+The CLI and the UI both start here, so they behave the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from drafter.config import BUNDLED_CORPUS, Settings
+from drafter.drafting import Drafter, DraftEvents
+from drafter.index import CorpusIndex, open_index
+from drafter.ingest import IngestReport, ingest
+from drafter.llm import LLMClient
+from drafter.retrieve import Retriever
+from drafter.store import DraftStore
+
+Notify = Callable[[str], None]
+
+
+def ensure_corpus(
+    settings: Settings,
+    index: CorpusIndex,
+    notify: Notify | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> IngestReport | None:
+    """First run with an empty data dir: ingest the bundled corpus (or rebuild for a new embedder)."""
+    if not index.is_empty() and index.embedder_matches():
+        return None
+    if notify:
+        notify("首次使用：正在把自带范文语料入库……")
+    report = ingest([BUNDLED_CORPUS], settings, index, progress=progress)
+    index.load()
+    return report
+
+
+def open_store(settings: Settings) -> DraftStore:
+    return DraftStore(settings.drafts_db)
+
+
+def make_llm(settings: Settings) -> LLMClient | None:
+    return LLMClient.from_settings(settings) if settings.llm_configured else None
+
+
+def llm_status(settings: Settings) -> str:
+    """What the UI and CLI say about the LLM in use: model and host, never the key."""
+    if settings.llm_configured:
+        return f"大模型：{settings.llm_model} @ {settings.llm_endpoint_host}"
+    return (
+        "离线模式：未配置大模型，草稿由事实和范文句式直接组成（不编造内容）；"
+        "重写、润色需要配置 OPENAI_BASE_URL、DRAFTER_MODEL（及 OPENAI_API_KEY）。"
+    )
+
+
+def make_drafter(
+    settings: Settings,
+    *,
+    offline: bool = False,
+    events: DraftEvents | None = None,
+    notify: Notify | None = None,
+    index: CorpusIndex | None = None,
+) -> Drafter:
+    index = index or open_index(settings, notify)
+    ensure_corpus(settings, index, notify)
+    llm = None if offline else make_llm(settings)
+    return Drafter(
+        Retriever(index),
+        open_store(settings),
+        llm=llm,
+        concurrency=settings.llm_concurrency,
+        events=events,
+    )
