@@ -62,6 +62,8 @@ LINES_PER_PAGE, CHARS_PER_LINE = 22, 28
 TITLE_CHARS_PER_LINE = 20  # 156 mm text width / 22 pt ≈ 20 characters
 
 _THEME_ATTRS = ("w:asciiTheme", "w:eastAsiaTheme", "w:hAnsiTheme", "w:cstheme")
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TITLE_LINE_TW = 35 * 20  # exact 35 pt: 二号 title lines need more than 28.95 pt
 
 
 def _mm_to_twips(mm: float) -> int:
@@ -85,11 +87,11 @@ CHAR_SPACE = math.floor((_TEXT_W_TW / 20 / CHARS_PER_LINE - SIZE_BODY_PT) * 4096
 _CHAR_TW = SIZE_BODY_PT * 20  # one 三号 character, for the twips fallbacks of char indents
 
 # GRID_NOTE: the section declares the standard 22 × 28 grid (Word's page setup shows it), but the
-# paragraphs do not snap to it. With a grid pitch (15.79 pt) below the 16 pt font, Word squeezes
-# each character into one cell while LibreOffice gives it two cells (14 characters a line). Instead
-# the body text is condensed by 0.5 pt, so 28 characters (28 × 15.5 = 434 pt ≤ 442 pt; 29 do not
-# fit) make a justified line in Word, WPS and LibreOffice alike; exact 28.95 pt line spacing gives
-# the 22 lines.
+# paragraphs do not snap to it. The grid pitch (15.79 pt) is below the 16 pt font: Word squeezes
+# each character into one cell, LibreOffice gives it two (14 characters a line). Instead the body
+# text is condensed by 0.5 pt, so 28 characters fit a line and 29 do not (28 × 15.5 = 434 pt ≤
+# 442 pt < 29 × 15.5), whoever lays it out; exact 28.95 pt line spacing gives the 22 lines.
+# Checked by rendering with LibreOffice (tests/test_render.py); not checked in Word itself.
 CONDENSE_TW = -10
 
 STYLE_IDS = {
@@ -135,8 +137,18 @@ def _has_cjk(s: str) -> bool:
     return bool(_CJK_RE.search(s))
 
 
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ELLIPSIS_RE = re.compile(f"(?<=[{_CJK}])(?<!…)(?:\\.{{3,}}|。{{3,}}|…(?!…))")
+
+
+def one_line(text: str) -> str:
+    """A single printable line: control characters (invalid in XML) and line breaks removed."""
+    return re.sub(r"\s*[\r\n]+\s*", "", _XML_BAD.sub("", text)).strip(" \t\u3000\xa0")
+
+
 def fullwidth_punctuation(text: str) -> str:
     """ASCII punctuation next to Chinese text → full-width; 3.5, 1:2 and 1,200 stay as they are."""
+    text = _ELLIPSIS_RE.sub("……", text)
 
     def punct(m: re.Match[str]) -> str:
         ch = m.group(0)
@@ -213,7 +225,7 @@ def strip_heading_number(heading: str) -> str:
 def text_paragraphs(text: str) -> list[str]:
     """Section text → paragraphs: one per line, indentation and blank lines dropped."""
     out = []
-    for line in text.splitlines():
+    for line in _XML_BAD.sub("", text).splitlines():
         line = line.strip(" \t\u3000\xa0")
         if line:
             out.append(fullwidth_punctuation(line))
@@ -243,11 +255,11 @@ class Block:
 
 def draft_blocks(draft: Draft) -> list[Block]:
     """The draft as the ordered paragraphs every export format prints."""
-    blocks = [Block("title", fullwidth_punctuation(draft.title.strip()) or placeholder("标题"))]
+    blocks = [Block("title", fullwidth_punctuation(one_line(draft.title)) or placeholder("标题"))]
     blocks.append(Block("blank", ""))
     n = 0
     for section in draft.sections:
-        heading = strip_heading_number(section.heading)
+        heading = strip_heading_number(one_line(section.heading))
         if heading:
             n += 1
             blocks.append(Block("h1", f"{chinese_numeral(n)}、{fullwidth_punctuation(heading)}"))
@@ -258,38 +270,16 @@ def draft_blocks(draft: Draft) -> list[Block]:
                 blocks.append(Block(f"h{level}", head + rest, head))
             else:
                 blocks.append(Block("body", para))
-    unit = fullwidth_punctuation(draft.signoff.unit_name.strip()) or placeholder("单位名称")
-    date = format_date(draft.signoff.date) or placeholder("成文日期")
+    unit = fullwidth_punctuation(one_line(draft.signoff.unit_name)) or placeholder("单位名称")
+    date = format_date(one_line(draft.signoff.date)) or placeholder("成文日期")
     blocks += [Block("blank", ""), Block("unit", unit), Block("date", date)]
     return blocks
 
 
 # ── title line breaking ──────────────────────────────────────────────────────────────────────
 
-_UNIT_ENDS = (
-    "总工会",
-    "工会",
-    "委员会",
-    "联合会",
-    "工作委员会",
-    "公司",
-    "集团",
-    "学校",
-    "学院",
-    "大学",
-    "中学",
-    "小学",
-    "医院",
-    "中心",
-    "街道",
-    "镇",
-    "乡",
-    "局",
-    "连队",
-    "农场",
-    "分会",
-    "联合工会",
-)
+_UNIT_ENDS = ("总工会", "工会", "委员会", "联合会", "公司", "集团", "学校", "学院", "大学", "中学",
+              "小学", "医院", "中心", "街道", "镇", "乡", "局", "连队", "农场", "分会")  # fmt: skip
 _GOOD_BEFORE = re.compile(r"^(关于|\d{4}年|20\d\d|上半年|下半年|年度|工作总结)")
 
 
@@ -521,10 +511,6 @@ def _setup_styles(doc) -> None:
         style.quick_style = True
         style.element.append(spec["ppr"])
         style.element.append(spec["rpr"])
-
-
-_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_TITLE_LINE_TW = 35 * 20  # 二号 title lines need more than 28.95 pt
 
 
 def _setup_font_table(doc) -> None:

@@ -256,7 +256,13 @@ def test_fields_revisions_hidden_text_and_line_breaks(tmp_path: Path) -> None:
     p._p.append(
         parse_xml(f"<w:r {nsdecls('w')}><w:rPr><w:vanish/></w:rPr><w:t>隐藏文字</w:t></w:r>")
     )
-    p.add_run("，工作完成。")
+    p._p.append(
+        parse_xml(
+            f"<w:r {nsdecls('w')}><w:ruby><w:rubyPr/><w:rt><w:r><w:t>gōng</w:t></w:r></w:rt>"
+            "<w:rubyBase><w:r><w:t>工</w:t></w:r></w:rubyBase></w:ruby></w:r>"
+        )
+    )
+    p.add_run("作完成。")
 
     body = doc.add_paragraph("第一行")
     body.add_run().add_break()
@@ -274,7 +280,7 @@ def test_fields_revisions_hidden_text_and_line_breaks(tmp_path: Path) -> None:
     doc.save(path)
 
     assert read_docx(path).splitlines() == [
-        "截至2025年底，工作完成。",
+        "截至2025年底工作完成。",
         "第一行",
         "第二行",
         "青山镇总工会2025年工作总结",

@@ -580,3 +580,36 @@ def test_round_trip_through_read_docx(tmp_path: Path, make) -> None:
     levels = read_docx_paragraphs(path)
     heading_lines = [t for t, level in levels if level == 1]
     assert heading_lines == [h for h in draft.numbered_headings() if h]
+
+
+def test_punctuation_conversion_leaves_numbers_and_latin_alone() -> None:
+    cases = {
+        "共1,200人,同比增长3.5%": "共1,200人，同比增长3.5%",
+        "时间:10:30,比例1:2": "时间：10:30，比例1:2",
+        "包括(1)安全生产(2)劳动保护": "包括（1）安全生产（2）劳动保护",
+        "函数f(x) and don't": "函数f(x) and don't",
+        '开展"安康杯"竞赛': "开展“安康杯”竞赛",
+        "等等...还有": "等等……还有",
+        "是否完成?完成!": "是否完成？完成！",
+    }
+    for raw, want in cases.items():
+        draft = Draft(
+            title="测试", sections=[Section("", raw)], signoff=Signoff("某工会", "2025年1月2日")
+        )
+        assert export_text(draft).splitlines()[2] == want, raw
+
+
+def test_control_characters_and_line_breaks_in_fields(tmp_path: Path) -> None:
+    draft = Draft(
+        title="东湖街道\n总工会2025年工作总结\x07",
+        sections=[
+            Section("", "开头段落\x00。", role="opening"),
+            Section("一、组织\x0b建设", "新建工会\x1f3家。"),
+        ],
+        signoff=Signoff("东湖街道\n总工会", "2025/3/9"),
+    )
+    path = tmp_path / "ctrl.docx"
+    export_docx(draft, path)  # would raise on characters that XML cannot hold
+    lines = read_docx(path).splitlines()
+    assert lines == ["东湖街道总工会2025年工作总结", "开头段落。", "一、组织建设", "新建工会3家。",
+                     "东湖街道总工会", "2025年3月9日"]  # fmt: skip

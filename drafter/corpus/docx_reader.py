@@ -43,10 +43,10 @@ def read_docx_paragraphs(path: Path) -> list[tuple[str, int | None]]:
 def heading_level(paragraph) -> int | None:
     """Heading level from a python-docx Paragraph's style: Heading 1 / 标题 1 → 1, Title → 0."""
     try:
-        styles_el = paragraph.part.package.main_document_part.styles.element
+        styles = _Styles(paragraph.part.package.main_document_part.styles.element)
     except AttributeError:  # a paragraph not attached to a document
-        styles_el = None
-    return _level_of(paragraph._p, styles_el)
+        styles = _Styles(None)
+    return _level_of(paragraph._p, styles)
 
 
 # ── opening ──────────────────────────────────────────────────────────────────────────────────
@@ -84,35 +84,34 @@ _HEADING_NAME = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 _TITLE_NAMES = {"title", "标题", "公文标题"}  # 公文标题: the title style of our own export
 
 
-def _style_chain(style_id: str | None, styles_el) -> Iterator:
-    """The paragraph style and its basedOn ancestors (bounded, in case of a cycle)."""
-    seen: set[str] = set()
-    if styles_el is None:
-        return
-    if style_id is None:
-        style_id = next(
-            (
-                s.get(qn("w:styleId"))
-                for s in styles_el.iterchildren(qn("w:style"))
-                if s.get(qn("w:type")) == "paragraph" and s.get(qn("w:default")) in ("1", "true")
-            ),
-            None,
-        )
-    while style_id and style_id not in seen and len(seen) < 20:
-        seen.add(style_id)
-        style = next(
-            (
-                s
-                for s in styles_el.iterchildren(qn("w:style"))
-                if s.get(qn("w:styleId")) == style_id and s.get(qn("w:type")) == "paragraph"
-            ),
-            None,
-        )
-        if style is None:
+class _Styles:
+    """Paragraph styles by id, looked up once per document."""
+
+    def __init__(self, styles_el) -> None:
+        self.by_id: dict[str, object] = {}
+        self.default_id: str | None = None
+        if styles_el is None:
             return
-        yield style
-        based = style.find(qn("w:basedOn"))
-        style_id = based.get(qn("w:val")) if based is not None else None
+        for style in styles_el.iterchildren(qn("w:style")):
+            if style.get(qn("w:type")) != "paragraph":
+                continue
+            sid = style.get(qn("w:styleId"))
+            self.by_id.setdefault(sid, style)
+            if style.get(qn("w:default")) in ("1", "true", "on") and self.default_id is None:
+                self.default_id = sid
+
+    def chain(self, style_id: str | None) -> Iterator:
+        """The paragraph style and its basedOn ancestors (bounded, in case of a cycle)."""
+        seen: set[str] = set()
+        style_id = style_id or self.default_id
+        while style_id and style_id not in seen and len(seen) < 20:
+            seen.add(style_id)
+            style = self.by_id.get(style_id)
+            if style is None:
+                return
+            yield style
+            based = style.find(qn("w:basedOn"))
+            style_id = based.get(qn("w:val")) if based is not None else None
 
 
 def _val(el, tag: str) -> str | None:
@@ -128,11 +127,11 @@ def _outline(ppr) -> int | None:
     return n + 1 if n < 9 else -1  # 9 = body text, which overrides an inherited level
 
 
-def _level_of(p_el, styles_el) -> int | None:
+def _level_of(p_el, styles: _Styles) -> int | None:
     direct = _outline(p_el.find(qn("w:pPr")))
     if direct is not None:
         return None if direct < 0 else direct
-    for style in _style_chain(_val(p_el.find(qn("w:pPr")), "w:pStyle"), styles_el):
+    for style in styles.chain(_val(p_el.find(qn("w:pPr")), "w:pStyle")):
         for name in (_val(style, "w:name") or "", style.get(qn("w:styleId")) or ""):
             name = name.strip()
             m = _HEADING_NAME.match(name)
@@ -146,10 +145,10 @@ def _level_of(p_el, styles_el) -> int | None:
     return None
 
 
-def _centred(p_el, styles_el) -> bool:
+def _centred(p_el, styles: _Styles) -> bool:
     jc = _val(p_el.find(qn("w:pPr")), "w:jc")
     if jc is None:
-        for style in _style_chain(_val(p_el.find(qn("w:pPr")), "w:pStyle"), styles_el):
+        for style in styles.chain(_val(p_el.find(qn("w:pPr")), "w:pStyle")):
             jc = _val(style.find(qn("w:pPr")), "w:jc")
             if jc is not None:
                 break
@@ -219,9 +218,9 @@ class _Numbering:
                     overrides[int(ov.get(qn("w:ilvl"), "0"))] = int(start)
             self.nums[num.get(qn("w:numId"))] = (_val(num, "w:abstractNumId") or "", overrides)
 
-    def label(self, p_el, styles_el) -> str:
+    def label(self, p_el, styles: _Styles) -> str:
         """The number text for this paragraph ("" when it is not numbered); advances counters."""
-        num_id, ilvl, style_id = self._num_pr(p_el, styles_el)
+        num_id, ilvl, style_id = self._num_pr(p_el, styles)
         if not num_id or num_id == "0" or num_id not in self.nums:
             return ""
         abstract_id, overrides = self.nums[num_id]
@@ -247,14 +246,14 @@ class _Numbering:
         return re.sub(r"%(\d)", sub, lvls[ilvl]["text"])
 
     @staticmethod
-    def _num_pr(p_el, styles_el) -> tuple[str | None, int | None, str | None]:
+    def _num_pr(p_el, styles: _Styles) -> tuple[str | None, int | None, str | None]:
         ppr = p_el.find(qn("w:pPr"))
         style_id = _val(ppr, "w:pStyle")
         num_pr = ppr.find(qn("w:numPr")) if ppr is not None else None
         if num_pr is not None:
             ilvl = _val(num_pr, "w:ilvl")
             return _val(num_pr, "w:numId"), int(ilvl) if ilvl and ilvl.isdigit() else None, style_id
-        for style in _style_chain(style_id, styles_el):
+        for style in styles.chain(style_id):
             spr = style.find(qn("w:pPr"))
             num_pr = spr.find(qn("w:numPr")) if spr is not None else None
             if num_pr is not None:
@@ -268,13 +267,14 @@ class _Numbering:
 # ── walking the body ─────────────────────────────────────────────────────────────────────────
 
 # Subtrees whose text is not part of the running text: drawings and text boxes (their text would
-# be duplicated or out of order), deleted revisions, field codes and footnote marks.
+# be duplicated or out of order), deleted revisions, field codes, footnote marks and ruby (pinyin)
+# annotations.
 _SKIP = {
     qn(t)
     for t in (
         "w:pPr", "w:rPr", "w:del", "w:moveFrom", "w:drawing", "w:pict", "w:object",
         "w:instrText", "w:delText", "w:delInstrText", "w:footnoteReference",
-        "w:endnoteReference", "w:commentReference", "w:txbxContent",
+        "w:endnoteReference", "w:commentReference", "w:txbxContent", "w:sdtPr", "w:rt",
     )
 }  # fmt: skip
 _CJK_CHAR = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -283,7 +283,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 
 class _Reader:
     def __init__(self, doc) -> None:
-        self.styles_el = doc.styles.element
+        self.styles = _Styles(doc.styles.element)
         self.numbering = _Numbering(doc)
 
     def blocks(self, container) -> Iterator[tuple[str, int | None]]:
@@ -305,13 +305,13 @@ class _Reader:
 
     def paragraph(self, p_el) -> Iterator[tuple[str, int | None]]:
         raw = "".join(self._text(p_el))
-        label = self.numbering.label(p_el, self.styles_el)
-        level = _level_of(p_el, self.styles_el)
+        label = self.numbering.label(p_el, self.styles)
+        level = _level_of(p_el, self.styles)
         pieces = [_clean(piece) for piece in raw.split("\n")]
         pieces = [piece for piece in pieces if piece]
         if not pieces:
             return
-        if level is not None or _centred(p_el, self.styles_el) or len(pieces) == 1:
+        if level is not None or _centred(p_el, self.styles) or len(pieces) == 1:
             # A heading or a centred title broken over lines is still one line of text.
             lines = [_join_broken(pieces)]
         else:
