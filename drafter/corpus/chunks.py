@@ -57,8 +57,11 @@ class Chunk:
         return asdict(self)
 
 
-def chunk_id(source: str, heading_path: list[str], text: str) -> str:
-    digest = hashlib.sha1("\x1f".join([source, *heading_path, text]).encode("utf-8"))
+def chunk_id(source: str, heading_path: list[str], text: str, meta: dict[str, str] | None = None) -> str:
+    """Content hash: text, place and tags, so a re-tagged chunk (e.g. a new title changed its
+    unit type) gets a new id and is re-stored instead of keeping stale metadata."""
+    tags = [f"{k}={v}" for k, v in sorted((meta or {}).items())]
+    digest = hashlib.sha1("\x1f".join([source, *heading_path, text, *tags]).encode("utf-8"))
     return digest.hexdigest()[:20]
 
 
@@ -74,19 +77,19 @@ def article_chunks(article: Article, source: str) -> list[Chunk]:
             if len(text) < MIN_CHUNK_CHARS:
                 continue
             role = classify_role(section.heading_path, piece[0], is_first=index == 0)
-            chunks.append(
-                Chunk(
-                    id=chunk_id(source, section.heading_path, text),
-                    text=text,
-                    source=source,
-                    article=article.title,
-                    heading_path=list(section.heading_path),
-                    unit_type=unit_type,
-                    period=period,
-                    role=role,
-                    topic=classify_topic(section.heading_path, text),
-                )
+            chunk = Chunk(
+                id="",
+                text=text,
+                source=source,
+                article=article.title,
+                heading_path=list(section.heading_path),
+                unit_type=unit_type,
+                period=period,
+                role=role,
+                topic=classify_topic(section.heading_path, text),
             )
+            chunk.id = chunk_id(source, chunk.heading_path, text, chunk.metadata())
+            chunks.append(chunk)
     return chunks
 
 

@@ -86,11 +86,14 @@ def _cn_value(raw: str) -> int | None:
 
 
 def _split_heading_line(line: str) -> tuple[str, str]:
-    """A heading often runs on into its first paragraph: cut at the first sentence end."""
-    if len(line) <= 40:
-        return line, ""
+    """A heading often runs on into its first paragraph: cut at the first sentence end.
+
+    Short lines run on too ("1、深入学习方针政策。结合学校实际，…"): whatever follows the
+    first sentence end is body text. A line with no early sentence end stays whole; if it
+    gets no paragraph, split_sections keeps it as text of its parent.
+    """
     m = _SENTENCE_END.search(line)
-    if m and m.end() <= 60:
+    if m and m.end() <= 60 and line[m.end() :].strip():
         return line[: m.end()].strip(), line[m.end() :].strip()
     return line, ""
 
@@ -211,6 +214,8 @@ def split_sections(article: Article) -> list[RawSection]:
     """An article's lines → sections keyed by heading path (opening first, path [])."""
     sections: list[RawSection] = [RawSection([], [])]
     path: list[Heading] = []
+    top: Heading | None = None  # the current 一、二、… heading of the article
+    nested = 0  # >0 while a list restarted at 一 under a plans/problems heading: its last number
     for line in article.lines:
         heading, rest = parse_heading(line)
         if heading is None and is_title_like(line) and _PLAN_OR_PROBLEM.search(line) and len(line) <= 25:
@@ -218,6 +223,36 @@ def split_sections(article: Article) -> list[RawSection]:
         if heading is None:
             sections[-1].paragraphs.append(line)
             continue
+        if heading.level == 1 and heading.number > 0 and top is not None:
+            # "五、下一步工作打算" followed by "一、…二、…": the plans' own list, one level down.
+            restarts = heading.number == 1 and top.number != 1 and _PLAN_OR_PROBLEM.search(top.text)
+            continues = nested and heading.number == nested + 1
+            if restarts or continues:
+                nested = heading.number
+                heading = Heading(2, heading.number, heading.text)
+            else:
+                nested = 0
+        if heading.level == 1:
+            top = heading
         path = [h for h in path if h.level < heading.level] + [heading]
         sections.append(RawSection([h.text for h in path], [rest] if rest else []))
-    return [s for s in sections if s.paragraphs or s.heading_path]
+    return _fold_list_items([s for s in sections if s.paragraphs or s.heading_path])
+
+
+def _fold_list_items(sections: list[RawSection]) -> list[RawSection]:
+    """A numbered line with no paragraph and no sub-headings is a list item, not a heading:
+    it becomes text of its parent section (or, at the top level, of the section before it),
+    so short items ("1、加大建会力度。" …) are not lost from the chunks."""
+    out: list[RawSection] = []
+    for i, section in enumerate(sections):
+        path = section.heading_path
+        following = sections[i + 1].heading_path if i + 1 < len(sections) else []
+        has_children = len(following) > len(path) and following[: len(path)] == path
+        if section.paragraphs or has_children or not path or not out:
+            out.append(section)
+            continue
+        parent = next(
+            (s for s in reversed(out) if len(path) > 1 and s.heading_path == path[:-1]), out[-1]
+        )
+        parent.paragraphs.append(path[-1])
+    return out
