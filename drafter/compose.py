@@ -12,13 +12,24 @@ import hashlib
 import re
 from collections.abc import Sequence
 
+from drafter.draft import chinese_numeral
 from drafter.facts import Facts
-from drafter.outline import PERIOD_PHRASE, PlannedSection
-from drafter.phrases import PHRASES
+from drafter.outline import PERIOD_PHRASE, PlannedSection, placement_scores
+from drafter.phrases import (
+    EFFECT_LEADS,
+    OPENING,
+    PHRASES,
+    PLANS,
+    PROBLEMS,
+    SPECIAL_METHOD,
+    SPECIAL_OPEN,
+    adapt,
+)
 from drafter.retrieve import SearchResult
-from drafter.taxonomy import TOPICS
+from drafter.taxonomy import GENERAL_TOPIC, TOPICS
 
 MAX_FRAME_CHARS = 38
+MIN_METHODS, METHODS_PER_FACT = 3, 4  # method sentences a body section may use
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]")
 # Anything that could carry another unit's specifics: digits, Chinese counts, quotes, titles,
 # first-person unit words (我镇/我校 …), placeholders, dates and proper-looking names.
@@ -27,10 +38,14 @@ _SPECIFIC = re.compile(
     r"[“”\"'《》「」『』〈〉【】()（）]|我(镇|乡|校|厂|矿|县|区|市|会|站|场|局|院|所|分部|公司|中心)|"
     r"本(年|单位|镇|乡|校|厂|矿|县|区|市|省)|某|xx|XX|_|□|今年|去年|上半年|下半年|年初|年底|月|"
     r"[\u4e00-\u9fff]{2,}(镇|乡|县|市|省|村|公司|集团|厂|矿|中学|小学|学院|医院|街道|社区)(?!工会|党委|政府)|"
-    r"十[一二三四五六七八九]?大|届|中全会|小编|篇|如下|以下|上述|同志|主席|书记|领导班子"
+    r"十[一二三四五六七八九]?大|届|中全会|小编|篇|如下|以下|上述|同志|主席|书记|领导班子|"
+    r"[A-Za-zＡ-Ｚａ-ｚ]|[,.:;!?]|党委|党支部|党总支|党工委|政府|领导|分局|支局|地税|国税"
 )
+# A problem statement must never frame a body section (it would invent a shortcoming).
+_PROBLEM = re.compile(r"不足|不够|有待|还需|不高|不平衡|薄弱|欠缺|滞后|不强|不到位|困难|问题|抵触|差距")
 _DEPENDENT = re.compile(
-    r"^(一是|二是|三是|四是|五是|首先|其次|同时|另外|此外|并|而|但|还|又|其中|通过|为他们|对于)|"
+    r"^([一二三四五六七八九十]+是|一方面|另一方面|首先|其次|同时|另外|此外|并|而|但|还|又|其中|通过|"
+    r"为他们|对于)|"
     r"他们|她们|这些|这种|这次|此次|此项|该|其|时，|期间|活动中|会上"
 )
 _EFFECT = re.compile(r"增强|提高|提升|促进|推动|营造|维护|保障|激发|凝聚|调动|丰富|夯实|密切")
@@ -43,27 +58,47 @@ SUPERIORS = {
     "区县/市总工会": "同级党委和上级工会",
     "农场连队": "场党委和场工会",
 }
-_ORDINALS = "一二三四五六七八九十"
 
 
-_GENERIC = re.compile(r"是工会|是做好|是我们|坚持|始终|切实|不断|进一步|着力|注重|积极|努力|要")
+_GENERIC = re.compile(r"是工会|是做好|是我们|是提高|坚持|始终|切实|不断|进一步|着力|注重|积极|努力|要|重要|主要|基本|宗旨")
 _EVENT = re.compile(r"已|了|过|最后|目前|现在|前阶段|近期|当前|分工会|基层单位|大会")
 
 
-def usable_frames(passages: Sequence[SearchResult], topic: str = "") -> list[str]:
+# A mined frame must read as a general statement: a definition ("维权是工会工作的重中之重")
+# or a stance ("坚持…", "注重…"), never a report of something a unit did.
+_STATEMENT = re.compile(
+    r"是(工会|我们|做好|搞好|提高|推进|维护|加强)|的(重要|主要|基本|首要|根本)(内容|职责|任务|途径|载体|保证|宗旨)|"
+    r"^(坚持|注重|努力|始终|切实|必须)"
+)
+_REPORT = re.compile(r"我们都|贡献|举办|举行|开展了|组织了|进行|半年来|一年来|每逢|要求|牵头|先后|共")
+# Words that belong to one kind of unit: a school's frame must not land in a hospital's draft.
+_UNIT_WORDS: dict[str, re.Pattern[str]] = {
+    "学校": re.compile(r"教师|学生|教学|校|师德|师能|课"),
+    "企业": re.compile(r"矿|井下|采煤|车间|生产线"),
+    "农场连队": re.compile(r"连队|农场|团场"),
+    "事业单位/机关": re.compile(r"医院|医疗|医务|医护|护士|护理|患者|病人|门诊|临床"),
+}
+
+
+def usable_frames(passages: Sequence[SearchResult], topic: str = "", unit_type: str = "") -> list[str]:
     """Short, general statements from the passages (on the topic, when one is given)."""
     cues = TOPICS.get(topic, ())
+    foreign = [p for t, p in _UNIT_WORDS.items() if t != unit_type]
     out: list[str] = []
     for passage in passages:
-        for sentence in _SENTENCE.findall(passage.text):
-            sentence = sentence.strip().rstrip("；;") + ("" if sentence.endswith("。") else "")
-            sentence = re.sub(r"[；;]$", "。", sentence)
-            if not sentence.endswith("。"):
-                sentence = sentence.rstrip("！？") + "。"
+        for n, sentence in enumerate(_SENTENCE.findall(passage.text)):
+            if n == 0 and passage.text[:1] in "，、；：,":
+                continue  # a chunk cut mid-sentence: its first piece is a fragment
+            sentence = sentence.strip()
+            sentence = re.sub(r"[；;！？]$", "。", sentence)
             if not (12 <= len(sentence) <= MAX_FRAME_CHARS) or _SPECIFIC.search(sentence):
                 continue
+            if _PROBLEM.search(sentence) or _REPORT.search(sentence) or not _STATEMENT.search(sentence):
+                continue  # a shortcoming, a report of an event, or no general statement
             if _DEPENDENT.search(sentence) or _EVENT.search(sentence) or not _GENERIC.search(sentence):
-                continue  # needs its neighbours, tells a particular event, or is no general statement
+                continue  # needs its neighbours or tells a particular event
+            if any(p.search(sentence) for p in foreign):
+                continue
             if cues and not any(c in sentence for c in cues):
                 continue
             if sentence not in out:
@@ -86,79 +121,192 @@ def as_clause(fact: str) -> str:
     return fact.replace("。", "，")
 
 
-def enumerate_items(items: Sequence[str]) -> str:
-    """一是…；二是…；三是…。 (one item: a plain sentence)."""
+def enumerate_items(items: Sequence[str], start: int = 0) -> str:
+    """一是…；二是…；三是…。 (one item alone: a plain sentence). `start` continues a count."""
     clauses = [as_clause(i) for i in items if i.strip()]
     if not clauses:
         return ""
-    if len(clauses) == 1:
+    if len(clauses) == 1 and start == 0:
         return clauses[0] + "。"
-    return "；".join(f"{_ORDINALS[n] if n < 10 else n + 1}是{c}" for n, c in enumerate(clauses)) + "。"
+    # Chinese ordinals only: an Arabic "11是" would be a figure the user never gave.
+    return "；".join(f"{chinese_numeral(start + n + 1)}是{c}" for n, c in enumerate(clauses)) + "。"
 
 
-def compose_opening(facts: Facts, body_sections: Sequence[PlannedSection], frames: list[str]) -> str:
-    superiors = SUPERIORS.get(facts.unit_type, "上级工会和本单位党组织")
+def _superiors(facts: Facts) -> str:
+    """Under whose leadership, derived only from the unit's type and name (no names invented)."""
+    if facts.unit_type == "乡镇/街道" and "街道" in facts.unit_name:
+        return "街道党工委和上级工会"
+    if facts.unit_type == "农场连队" and "连" in facts.unit_name.replace("联", ""):
+        return "连队党支部和农场工会"
+    return SUPERIORS.get(facts.unit_type, "上级工会和本单位党组织")
+
+
+def _period_span(facts: Facts) -> str:
+    return {"年度": "一年来", "上半年": "半年来", "下半年": "下半年以来", "专项": "工作中"}[facts.period]
+
+
+def _subject(facts: Facts) -> str:
+    if facts.period == "专项" and facts.topic:  # the title's own wording: "…{topic}工作总结"
+        return facts.title[len(f"{facts.union_name}{facts.year}年") :].removesuffix("总结")
+    return "工会工作"
+
+
+def compose_opening(
+    facts: Facts, body_sections: Sequence[PlannedSection], frames: list[str], target: int = 0
+) -> str:
+    """Context, leadership, main line, then the hand-over ending in 总结如下：."""
     period = PERIOD_PHRASE.get(facts.period, "全年")
     when = f"{facts.year}年" if facts.period in ("年度", "专项") else f"{facts.year}年{period}"
-    work = "、".join(dict.fromkeys(s.heading.split("，")[-1] for s in body_sections if s.heading))
-    subject = facts.topic if facts.period == "专项" and facts.topic else "工会工作"
+    subject = _subject(facts)
+    seed = facts.union_name + "opening"
     parts = [
-        f"{when}，{facts.union_name}在{superiors}的正确领导下，坚持以职工为中心，"
+        f"{when}，{facts.union_name}在{_superiors(facts)}的正确领导下，坚持以职工为中心，"
         f"团结动员广大职工，扎实推进{subject}。"
     ]
-    parts.append(
-        "我们认真贯彻落实上级工会的工作部署，紧紧围绕中心工作，"
-        "充分发挥工会组织的桥梁纽带作用，切实履行维护职工合法权益的基本职责。"
-    )
+    parts.append(pick(OPENING["stance"], seed + "stance", 1)[0] + pick(OPENING["role"], seed + "role", 1)[0])
+    work = "、".join(dict.fromkeys(s.heading.split("，")[-1] for s in body_sections if "，" in s.heading))
     if work:
-        parts.append(f"围绕{work}等重点，各项工作取得了新的进展。")
-    span = {"年度": "一年来的", "上半年": "上半年的", "下半年": "下半年的", "专项": ""}[facts.period]
-    parts.append(f"现将{span}{subject}总结如下：")
-    return "".join(parts)
-
-
-def compose_body(section: PlannedSection, seed: str, mined: list[str], target: int) -> str:
-    """Opener and the facts as 一是…二是…, then method sentences toward `target`, then an effect.
-
-    Method sentences come from the corpus (general statements on the topic) and from our
-    own phrase bank; none adds a figure, a name or an event.
-    """
-    bank = PHRASES.get(section.topic) or PHRASES["综合"]
-    opener = pick(bank["open"], seed + "open", 1)[0]
-    items = list(section.facts)
-    first, rest = (items, []) if len(items) <= 3 else (items[: (len(items) + 1) // 2], items[(len(items) + 1) // 2 :])
-    paragraphs = [opener + enumerate_items(first)]
-    if rest:
-        paragraphs.append("同时，" + enumerate_items(rest))
-    methods = pick(bank["method"], seed + "method", 4)
-    methods.sort(key=lambda m: not m.startswith("我们"))  # "我们坚持…" leads the paragraph
-    methods[1:1] = pick(mined, seed + "mined", 1)
-    effect = pick(bank["effect"], seed + "effect", 1)[0]
-    length = sum(len(p) for p in paragraphs) + len(effect)
-    closing: list[str] = []
-    for sentence in methods:
-        if length >= target * 0.9 and closing:
+        parts.append(f"{_period_span(facts)}，我们围绕{work}等方面扎实开展工作，取得了新的进展。")
+    closing = hand_over(facts)
+    length = sum(len(p) for p in parts) + len(closing)
+    for sentence in pick(OPENING["extra"], seed + "extra", len(OPENING["extra"])):
+        if length + len(sentence) > max(target, 1) * 1.05:
             break
-        closing.append(sentence)
+        parts.insert(-1 if work else len(parts), sentence)
         length += len(sentence)
-    paragraphs.append("".join(closing) + "通过这些工作，" + effect)
+    parts.append(closing)
+    return adapt("".join(parts), facts.unit_type)
+
+
+def hand_over(facts: Facts) -> str:
+    """The opening's last sentence, handing over to the body: 现将…总结如下："""
+    span = {"年度": "一年来的", "上半年": "上半年", "下半年": "下半年", "专项": ""}[facts.period]
+    return f"现将{span}{_subject(facts)}总结如下："
+
+
+def section_topics(section: PlannedSection) -> list[str]:
+    """The section's topic first, then the topics of its facts (a merged section has several)."""
+    topics = [section.topic or GENERAL_TOPIC]
+    for fact in section.facts:
+        scores = placement_scores(fact)
+        best = max(scores, key=lambda t: scores[t])
+        if scores[best] > 0 and best not in topics:
+            topics.append(best)
+    return [t for t in topics if t in PHRASES] or [GENERAL_TOPIC]
+
+
+def _share(options: Sequence[str], seed: str, slot: int, slots: int) -> list[str]:
+    """This section's disjoint share of a phrase list (sections of one topic never repeat)."""
+    ranked = pick(options, seed, len(options))
+    return ranked[slot::slots] if slots > 1 else ranked
+
+
+def _interleave(lists: Sequence[Sequence[str]]) -> list[str]:
+    out: list[str] = []
+    for i in range(max((len(x) for x in lists), default=0)):
+        out.extend(x[i] for x in lists if i < len(x))
+    return out
+
+
+def compose_body(
+    section: PlannedSection,
+    seed: str,
+    mined: list[str],
+    target: int,
+    *,
+    slot: int = 0,
+    slots: int = 1,
+    unit_type: str = "",
+    draft_seed: str = "",
+) -> str:
+    """Opener and approach, the facts as 一是…二是…, then method sentences toward `target`, an effect.
+
+    Method sentences come from our phrase bank (for every topic the section's facts touch) and
+    at most one general statement mined from the corpus; none adds a figure, a name or an event.
+    Their number is capped by the number of facts, so a thin section stays short rather than
+    becoming a wall of generalities.
+    """
+    topics = section_topics(section)
+    banks = [PHRASES[t] for t in topics]
+    # Phrases are ranked per draft and topic (not per section), so that sections of one topic
+    # share them out without repeats, while another unit's draft reads differently.
+    topic_seed = draft_seed + topics[0]
+    special = section.heading in SPECIAL_OPEN
+    openers = list(SPECIAL_OPEN[section.heading]) if special else list(banks[0]["open"])
+    opener = _share(openers, topic_seed + "open", slot, slots)[:1] or pick(openers, seed, 1)
+    pools = [_share(b["method"], draft_seed + t + "method", slot, slots) for t, b in zip(topics, banks, strict=True)]
+    if special:
+        pools.insert(0, pick(SPECIAL_METHOD[section.heading], seed + "special", 99))
+    methods = _interleave(pools)
+    effects = _share(banks[0]["effect"], topic_seed + "effect", slot, slots) or list(banks[0]["effect"])
+    effect = pick(EFFECT_LEADS, seed + "lead", 1)[0] + effects[0]
+    extra = pick(mined, seed + "mined", 1)
+    if extra:
+        methods.insert(min(2, len(methods)), extra[0])
+
+    fact_paragraphs = _fact_paragraphs(section.facts)
+    length = len(opener[0]) + sum(len(p) for p in fact_paragraphs) + len(effect)
+    cap = MIN_METHODS + METHODS_PER_FACT * len(section.facts)
+    chosen: list[str] = []
+    for sentence in methods[:cap]:
+        if length >= target * 0.97 and chosen:
+            break
+        chosen.append(sentence)
+        length += len(sentence)
+    chosen.sort(key=lambda m: not m.startswith("我们"))  # "我们坚持…" leads, if chosen
+    n_lead = 2 if len(chosen) > 5 else 1
+    lead, rest = chosen[:n_lead], chosen[n_lead:]
+    if rest and not rest[0].startswith(("我们", "在")):
+        rest[0] = "在工作中，" + rest[0]
+    closing = [rest[i : i + 4] for i in range(0, len(rest), 4)] or [[]]
+    closing[-1] = [*closing[-1], effect]
+    paragraphs = [
+        adapt("".join(opener + lead), unit_type),
+        *fact_paragraphs,  # the user's words, untouched
+        *(adapt("".join(p), unit_type) for p in closing),
+    ]
     return "\n".join(paragraphs)
 
 
-def compose_problems(section: PlannedSection) -> str:
+def _fact_paragraphs(items: Sequence[str]) -> list[str]:
+    """The facts, numbered across paragraphs of at most three (一是…；二是…；三是…。 四是…)."""
+    items = [i for i in items if i.strip()]
+    if not items:
+        return []
+    if len(items) == 1:
+        return [enumerate_items(items)]
+    size = 3 if len(items) > 4 else len(items)
+    return [enumerate_items(items[i : i + size], start=i) for i in range(0, len(items), size)]
+
+
+def compose_problems(section: PlannedSection, facts: Facts | None = None) -> str:
+    """The user's problems, framed; a placeholder when there are none (never invented ones)."""
     if not section.facts:
         return section.placeholder
-    lead = "在肯定成绩的同时，我们也清醒地认识到，工作中还存在一些问题和不足："
-    tail = "对此，我们将高度重视，在今后的工作中认真加以解决。"
-    return lead + enumerate_items(section.facts) + "\n" + tail
+    seed = (facts.union_name if facts else "") + "problems"
+    body = PROBLEMS["lead"][0] + enumerate_items(section.facts)
+    tail = pick(PROBLEMS["extra"] + PROBLEMS["tail"], seed, 1)[0]  # one resolve, not three
+    return _fill_tail(body, [], tail, section.target_chars, facts)
 
 
 def compose_plans(section: PlannedSection, facts: Facts) -> str:
+    """The user's plans, framed; a placeholder when there are none (never invented ones)."""
     if not section.facts:
         return section.placeholder
     when = {"上半年": "下半年", "下半年": "明年", "年度": "新的一年", "专项": "下一步"}[facts.period]
-    lead = f"{when}，{facts.union_name}将重点做好以下工作："
-    tail = "我们将以更加扎实的作风，团结带领广大职工，推动工会工作再上新台阶。"
-    return lead + enumerate_items(section.facts) + "\n" + tail
+    body = f"{when}，{facts.union_name}将重点做好以下工作：" + enumerate_items(section.facts)
+    seed = facts.union_name + "plans"
+    extras = pick(PLANS["extra"], seed, 1)
+    return _fill_tail(body, extras, PLANS["tail"][0], section.target_chars, facts)
 
 
+def _fill_tail(body: str, extras: Sequence[str], tail: str, target: int, facts: Facts | None) -> str:
+    closing: list[str] = []
+    length = len(body) + len(tail)
+    for sentence in extras:
+        if length + len(sentence) > target * 1.05:
+            break
+        closing.append(sentence)
+        length += len(sentence)
+    unit_type = facts.unit_type if facts else ""
+    return body + "\n" + adapt("".join(closing) + tail, unit_type)

@@ -12,15 +12,23 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from drafter import compose
-from drafter.draft import Draft, Section, Signoff, Source, Warning, chinese_numeral
+from drafter.draft import (
+    PLACEHOLDER_OPEN,
+    Draft,
+    Section,
+    Signoff,
+    Source,
+    Warning,
+    chinese_numeral,
+)
 from drafter.errors import UserError
 from drafter.facts import Facts, number_tokens
-from drafter.guard import NEEDS_REPAIR, check_section, repair_instructions
-from drafter.llm import LLMClient, LLMError
-from drafter.outline import Outline, PlannedSection, plan_outline
-from drafter.phrases import PHRASES
+from drafter.guard import NEEDS_REPAIR, CopyIndex, check_section, repair_instructions
+from drafter.outline import Outline, PlannedSection, plan_outline, topic_slots
+from drafter.phrases import PHRASES, TAIL_EXPAND
 from drafter.retrieve import Retriever, SearchResult
 from drafter.store import DraftStore
 from drafter.write import (
@@ -32,8 +40,13 @@ from drafter.write import (
     write_section,
 )
 
+if TYPE_CHECKING:
+    from drafter.llm import LLMClient
+
 PASSAGES_PER_SECTION = 4
-_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?\n?")
+# LLM failures that would hit every other section the same way: stop asking the model.
+FATAL_LLM_KINDS = ("auth", "connection", "bad_request")
 
 
 class DraftEvents:
@@ -70,6 +83,8 @@ class Drafter:
         self.llm = llm
         self.concurrency = max(1, concurrency)
         self.events = events or DraftEvents()
+        self._copy_lock = threading.Lock()
+        self._copy_index: tuple[int, CopyIndex] | None = None
 
     # ---- drafting ---------------------------------------------------------------------------
     def draft(self, facts: Facts, offline: bool = False) -> DraftResult:
@@ -88,8 +103,8 @@ class Drafter:
         )
         self.store.create(draft)  # saved before any generation: nothing can be lost later
         positions = list(range(len(sections)))
-        error = self._generate(draft, facts, outline, positions, use_llm)
-        return DraftResult(self.store.get(draft.id), error)
+        error, by_llm = self._generate(draft, facts, outline, positions, use_llm)
+        return DraftResult(self._settle_mode(draft.id, by_llm), error)
 
     def regenerate(self, draft_id: str, offline: bool = False) -> DraftResult:
         """Write every unlocked section again; locked sections are never touched."""
@@ -100,60 +115,106 @@ class Drafter:
         outline = Outline(outline.title, planned)
         positions = [i for i, s in enumerate(draft.sections) if not s.locked]
         use_llm = self.llm is not None and not offline
-        error = self._generate(draft, facts, outline, positions, use_llm)
-        return DraftResult(self.store.get(draft_id), error)
+        error, by_llm = self._generate(draft, facts, outline, positions, use_llm)
+        return DraftResult(self._settle_mode(draft_id, by_llm), error)
+
+    def _settle_mode(self, draft_id: str, by_llm: int) -> Draft:
+        """The stored draft, its mode saying how it was really written (the model may be down)."""
+        saved = self.store.get(draft_id)
+        mode = "llm" if by_llm else "offline"
+        if saved.mode != mode:
+            saved.mode = mode
+            self.store.save_draft(saved, note="模式")
+        return saved
 
     def _generate(
         self, draft: Draft, facts: Facts, outline: Outline, positions: list[int], use_llm: bool
-    ) -> str:
+    ) -> tuple[str, int]:
+        """Write the sections at `positions`, saving each as soon as it is done.
+
+        Returns the message for an LLM that could not be used at all ("" if none) and how
+        many sections the model wrote.
+
+        LLM failures stay inside their section (offline text plus an llm_error warning). Any
+        other exception — a bug, or a caller cancelling by raising from an event callback —
+        stops the sections not yet started and is re-raised once the running ones are saved.
+        """
         headings = [s.heading for s in outline.sections]
         numbers = _numbers(outline.sections)
-        failed = threading.Event()
+        slots = topic_slots(outline.sections)
+        # Load the index (and build the copy index) here, before the worker threads start:
+        # CorpusIndex.load is not safe to run from several threads at once.
+        self._corpus_copies()
+        fatal = threading.Event()
         failure: list[str] = []
+        stop = threading.Event()
+        llm_written: list[int] = []  # positions the model wrote
 
         def one(position: int) -> None:
+            if stop.is_set():
+                return
+            try:
+                write_one(position)
+            except BaseException:
+                stop.set()  # sections not yet started stay as they are; running ones finish
+                raise
+
+        def write_one(position: int) -> None:
             planned = outline.sections[position]
-            self.events.section_started(position, draft.sections[position])
+            previous = draft.sections[position]
+            self.events.section_started(position, previous)
             passages = self._passages(facts, planned)
-            section = draft.sections[position]
             text, warnings = "", []
-            if use_llm and not failed.is_set():
+            # A problems/plans section the user gave nothing for keeps its placeholder: a model
+            # would fill it with invented shortcomings or plans.
+            if use_llm and not planned.placeholder and not fatal.is_set():
                 try:
                     text, warnings = self._llm_section(facts, planned, numbers[position], headings, passages, position)
-                except LLMError as exc:
-                    if exc.kind in ("auth", "connection", "bad_request"):
-                        failed.set()  # every other section would fail the same way
+                    if text:
+                        llm_written.append(position)
+                except _llm_error() as exc:
+                    if exc.kind in FATAL_LLM_KINDS:
+                        fatal.set()
                         failure.append(exc.message)
-                    warnings = [Warning("llm_error", f"大模型生成失败：{exc.message} 本节暂用离线草稿，可稍后重写。")]
+                    warnings = [Warning("llm_error", f"大模型生成失败：{exc.message}本节暂用离线草稿，可稍后重写。")]
             if not text:
-                text = self._offline_text(facts, planned, outline, passages, position)
+                text = self._offline_text(facts, planned, outline, passages, position, slots[position])
             section = Section(
-                heading=section.heading,
+                heading=previous.heading,
                 text=text,
                 role=planned.role,
                 topic=planned.topic,
                 facts=list(planned.facts),
                 sources=[_source(p) for p in passages],
                 warnings=warnings + self._check(text, facts, planned, passages),
-                locked=section.locked,
+                locked=previous.locked,
             )
             if position == 0:
-                section.warnings += [
-                    Warning("injection", f"已忽略疑似对模型的指令：{r.text[:40]}", r.text) for r in facts.rejected
-                ]
+                section.warnings += injection_warnings(facts)
             self.store.save_section(draft.id, position, section, note="生成")
             draft.sections[position] = section
             self.events.section_done(position, section)
 
         workers = self.concurrency if use_llm else 1
+        error: BaseException | None = None
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in [pool.submit(one, p) for p in positions]:
-                future.result()
+            futures = [pool.submit(one, p) for p in positions]
+            for future in futures:
+                try:
+                    future.result()
+                except BaseException as exc:  # re-raised below, once running sections are saved
+                    if error is None:
+                        error = exc
+                        stop.set()
+                        for f in futures:
+                            f.cancel()
+        if error is not None:
+            raise error
         if failure:
-            message = f"大模型不可用：{failure[0]} 已改用离线方式生成，草稿已保存。"
+            message = f"{failure[0]}本次已改用离线方式生成，草稿已保存。"
             self.events.notice(message)
-            return message
-        return ""
+            return message, len(llm_written)
+        return "", len(llm_written)
 
     def _llm_section(
         self,
@@ -177,9 +238,16 @@ class Drafter:
             on_delta=lambda d: self.events.delta(position, d),
             on_restart=lambda: self.events.restart(position),
         )
-        if planned.role == "opening":
-            text = text.split("\n")[0] if text else text
-        return self._repair(facts, planned, text, passages, others), []
+        if planned.role == "opening" and text:
+            text = _with_hand_over(_one_paragraph(text), facts)
+        warnings: list[Warning] = []
+        try:
+            text = self._repair(facts, planned, text, passages, others)
+        except _llm_error() as exc:  # the first answer stands; the guard reports what is wrong
+            warnings.append(Warning("llm_error", f"自动修正失败：{exc.message}请核对本节的提示。"))
+        if planned.role == "opening" and text:
+            text = _with_hand_over(_one_paragraph(text), facts)
+        return text, warnings
 
     def _repair(
         self,
@@ -209,16 +277,26 @@ class Drafter:
         outline: Outline,
         passages: list[SearchResult],
         position: int,
+        slot: tuple[int, int] = (0, 1),
     ) -> str:
-        frames = compose.usable_frames(passages, planned.topic)
         if planned.role == "opening":
             bodies = [s for s in outline.sections if s.role == "body"]
-            return compose.compose_opening(facts, bodies, frames)
+            return compose.compose_opening(facts, bodies, [], planned.target_chars)
         if planned.role == "problems":
-            return compose.compose_problems(planned)
+            return compose.compose_problems(planned, facts)
         if planned.role == "plans":
             return compose.compose_plans(planned, facts)
-        return compose.compose_body(planned, facts.unit_name + str(position), frames, planned.target_chars)
+        frames = compose.usable_frames(passages, planned.topic, facts.unit_type)
+        return compose.compose_body(
+            planned,
+            facts.unit_name + str(position),
+            frames,
+            planned.target_chars,
+            slot=slot[0],
+            slots=slot[1],
+            unit_type=facts.unit_type,
+            draft_seed=facts.unit_name,
+        )
 
     # ---- retrieval and checks ------------------------------------------------------------------
     def _passages(self, facts: Facts, planned: PlannedSection) -> list[SearchResult]:
@@ -235,9 +313,17 @@ class Drafter:
         self, text: str, facts: Facts, planned: PlannedSection, passages: Sequence[SearchResult]
     ) -> list[Warning]:
         corpus = [p.text for p in passages]
-        if self.retriever is not None and text:
-            corpus += [h.text for h in self.retriever.search(text[:200], k=5, mode="bm25")]
-        return check_section(text, facts, planned.facts, corpus, planned.role)
+        return check_section(text, facts, planned.facts, corpus, planned.role, self._corpus_copies())
+
+    def _corpus_copies(self) -> CopyIndex | None:
+        """The copy index over every chunk of the corpus, rebuilt when the index is reloaded."""
+        if self.retriever is None:
+            return None
+        chunks = self.retriever.index.chunks
+        with self._copy_lock:
+            if self._copy_index is None or self._copy_index[0] != id(chunks):
+                self._copy_index = (id(chunks), CopyIndex([c.text for c in chunks]))
+            return self._copy_index[1]
 
     # ---- revising ---------------------------------------------------------------------------------
     def revise(
@@ -256,7 +342,8 @@ class Drafter:
         if self.llm is None or offline:
             if action not in ("expand", "shorten"):
                 raise UserError("离线模式只支持扩写和精简；重写和润色需要配置大模型（OPENAI_BASE_URL 等）。")
-            text = offline_resize(section, action, self._passages(facts, planned), facts.unit_name + str(position))
+            passages = self._passages(facts, planned)
+            text = offline_resize(section, action, passages, facts.unit_name + str(position), facts)
             note = {"expand": "扩写（离线）", "shorten": "精简（离线）"}[action]
         else:
             request = REVISE_ACTIONS[action] if action else instruction.strip()
@@ -270,15 +357,17 @@ class Drafter:
                     on_delta=lambda d: self.events.delta(position, d),
                     on_restart=lambda: self.events.restart(position),
                 )
-            except LLMError as exc:
+            except _llm_error() as exc:
                 raise UserError(f"修改失败：{exc.message} 原文未改动。") from exc
             text = clean_output(raw, section.heading, draft.title, others, facts.union_name)
             if not text:
                 raise UserError("大模型没有返回正文，原文未改动，请重试。")
             try:
                 text = self._repair(facts, planned, text, self._passages(facts, planned), others)
-            except LLMError:
+            except _llm_error():
                 pass  # keep the unrepaired text; the guard's warnings below say what is wrong
+            if section.role == "opening":
+                text = _with_hand_over(_one_paragraph(text), facts)
             note = {"polish": "润色", "expand": "扩写", "shorten": "精简"}.get(action, f"重写：{request[:30]}")
         return self._save_revision(draft_id, position, section, text, facts, note)
 
@@ -300,24 +389,117 @@ class Drafter:
         passages = [SearchResult("", s.snippet, 0, s.source, s.article, s.heading, "", "", "", "") for s in section.sources]
         section.text = text
         section.warnings = self._check(text, facts, planned, passages)
+        if position == 0:
+            section.warnings += injection_warnings(facts)
         self.store.save_section(draft_id, position, section, note=note)
         self.events.section_done(position, section)
         return section
 
 
-def offline_resize(section: Section, action: str, passages: list[SearchResult], seed: str) -> str:
-    """Deterministic expand/shorten that keeps every sentence carrying a fact's figures."""
-    sentences = [s for s in _SENTENCE.findall(section.text.replace("\n", "\n")) if s.strip()]
-    fact_numbers = {n for f in section.facts for n in number_tokens(f)}
+def offline_resize(
+    section: Section, action: str, passages: list[SearchResult], seed: str, facts: Facts | None = None
+) -> str:
+    """Deterministic expand/shorten without an LLM. Every fact's words and figures stay.
+
+    Shorten keeps the first sentence and every sentence that carries a fact (its figures or its
+    words) or a placeholder, dropping the framing in between. Expand adds our own figure-free
+    sentences for the section's topics (about half as much again), before its closing paragraph.
+    """
+    if PLACEHOLDER_OPEN in section.text and not section.facts:
+        raise UserError("本节还是待补充内容：请先填写（手工修改）后再扩写或精简。")
+    unit_type = facts.unit_type if facts else ""
     if action == "shorten":
-        keep = [s for i, s in enumerate(sentences) if i == 0 or set(number_tokens(s)) & fact_numbers or "【" in s]
-        return "".join(keep).strip() if len(keep) < len(sentences) else section.text
-    bank = PHRASES.get(section.topic) or PHRASES["综合"]
-    frames = compose.usable_frames(passages, section.topic) + list(bank["method"]) + list(bank["effect"])
-    extra = compose.pick([f for f in frames if f not in section.text], seed + "expand", 3)
+        return _shorten(section)
+    if section.role in ("problems", "plans", "opening"):
+        pool = list(TAIL_EXPAND[section.role])
+    else:
+        planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
+        banks = [PHRASES[t] for t in compose.section_topics(planned)]
+        pool = compose.usable_frames(passages, section.topic, unit_type)
+        pool += [m for b in banks for m in b["method"]]
+        pool += list(PHRASES["综合"]["method"])  # beyond what the first composition used
+        pool += [lead + e for lead, e in zip(("同时，", "由此，"), banks[0]["effect"], strict=False)]
+    pool = [compose.adapt(p, unit_type) for p in pool]
+    pool = [p for p in dict.fromkeys(pool) if p not in section.text]
+    wanted = max(len(section.text) // 2, 40)
+    extra: list[str] = []
+    for sentence in compose.pick(pool, seed + "expand", len(pool)):
+        if sum(len(e) for e in extra) >= wanted:
+            break
+        extra.append(sentence)
     if not extra:
         raise UserError("离线模式下本节已无可补充的通用表述；如需进一步扩写，请配置大模型或补充事实。")
-    return section.text + "\n" + "".join(extra)
+    added = "".join(extra)
+    if section.role == "opening":  # the opening must still end with its hand-over sentence
+        head, sep, tail = section.text.rpartition("现将")
+        return (head + added + sep + tail) if sep else section.text + added
+    paragraphs = section.text.split("\n")
+    if len(paragraphs) > 1:
+        return "\n".join([*paragraphs[:-1], added, paragraphs[-1]])
+    return section.text + "\n" + added
+
+
+def _shorten(section: Section) -> str:
+    fact_numbers = {n for f in section.facts for n in number_tokens(f)}
+    clauses = [compose.as_clause(f) for f in section.facts]
+    paragraphs: list[str] = []
+    dropped = 0
+    for paragraph in section.text.split("\n"):
+        sentences = [x for x in _SENTENCE.findall(paragraph) if x.strip()]
+        keep = [
+            x for x in sentences
+            if (not paragraphs and x is sentences[0])  # the section's first sentence
+            or set(number_tokens(x)) & fact_numbers
+            or any(c and (c in x or x.strip("；。一二三四五六七八九十是") in c) for c in clauses)
+            or "【" in x
+        ]
+        dropped += len(sentences) - len(keep)
+        if keep:
+            paragraphs.append(_close("".join(keep).strip()))
+    if not dropped:
+        raise UserError("本节已经很精简，离线模式无法再缩短；请手工修改或配置大模型后再试。")
+    return "\n".join(paragraphs)
+
+
+def _close(paragraph: str) -> str:
+    """A paragraph cut after "二是…；" ends with a full stop, not a semicolon."""
+    return paragraph[:-1] + "。" if paragraph.endswith(("；", "，")) else paragraph
+
+
+def injection_warnings(facts: Facts) -> list[Warning]:
+    """One warning per input item that was left out because it reads as an instruction."""
+    return [
+        Warning("injection", f"已忽略一条疑似对模型的指令（未写入草稿）：{r.text[:40]}", r.text)
+        for r in facts.rejected
+    ]
+
+
+def _one_paragraph(text: str) -> str:
+    """The opening as one paragraph: up to the hand-over (…如下：) if the model wrote one,
+    else everything it wrote (a model may split its opening in two)."""
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    for n, paragraph in enumerate(paragraphs):
+        if re.search(r"如下[：:]$", paragraph.strip()):
+            return "".join(paragraphs[: n + 1])
+    return "".join(paragraphs)
+
+
+def _with_hand_over(text: str, facts: Facts) -> str:
+    """An opening written by the model ends with the genre's hand-over (…总结如下：)."""
+    text = text.strip()
+    if re.search(r"如下[：:。]?$", text):
+        return re.sub(r"如下[：:。]?$", "如下：", text)
+    if text and text[-1] not in "。！？":
+        text += "。"
+    return text + compose.hand_over(facts)
+
+
+def _llm_error() -> type[Exception]:
+    """LLMError, imported only once a model is in use: offline drafting never loads openai
+    (slow to import), so the offline CLI and UI start faster."""
+    from drafter.llm import LLMError
+
+    return LLMError
 
 
 def _source(p: SearchResult) -> Source:

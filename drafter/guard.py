@@ -62,13 +62,52 @@ def copied_passages(text: str, corpus_texts: Sequence[str], limit: int = COPY_LI
     return found
 
 
+_SPACE = re.compile(r"\s+")
+
+
+class CopyIndex:
+    """All corpus texts, indexed so a verbatim copy of more than `limit` characters is found fast.
+
+    Windows of k = ⌈(limit+1)/2⌉ characters are indexed at every k-th position of each text: any
+    run of limit+1 copied characters contains one of them whole, so looking up every window of
+    the draft finds every text a copy could come from; only those are then scanned. Whitespace
+    is ignored on both sides (a copy may straddle a line break). Memory: about 1/k of the corpus.
+    """
+
+    def __init__(self, texts: Sequence[str], limit: int = COPY_LIMIT) -> None:
+        self.limit = limit
+        self.k = (limit + 2) // 2
+        self.texts = [_SPACE.sub("", t) for t in texts]
+        self._windows: dict[str, list[int]] = {}
+        for n, t in enumerate(self.texts):
+            for i in range(0, len(t) - self.k + 1, self.k):
+                ids = self._windows.setdefault(t[i : i + self.k], [])
+                if not ids or ids[-1] != n:
+                    ids.append(n)
+
+    def find(self, text: str) -> list[str]:
+        """Maximal runs of more than `limit` characters of `text` that stand in some corpus text."""
+        compact = _SPACE.sub("", text)
+        candidates: set[int] = set()
+        for i in range(len(compact) - self.k + 1):
+            candidates.update(self._windows.get(compact[i : i + self.k], ()))
+        if not candidates:
+            return []
+        return copied_passages(compact, [self.texts[n] for n in sorted(candidates)], self.limit)
+
+
 def check_section(
     text: str,
     facts: Facts,
     section_facts: Sequence[str],
     corpus_texts: Sequence[str],
     role: str = "body",
+    copy_index: CopyIndex | None = None,
 ) -> list[Warning]:
+    """Every problem of one section's text, as warnings (empty when it is clean).
+
+    Copies are looked for in `corpus_texts` and, when given, in the whole corpus via `copy_index`.
+    """
     warnings: list[Warning] = []
     for n in invented_numbers(text, facts):
         warnings.append(Warning("invented_number", f"数字“{n}”不在您提供的事实中，请核实或删除。", n))
@@ -77,7 +116,10 @@ def check_section(
             warnings.append(Warning("missing_fact", f"本节缺少这条事实中的数据：{fact}", fact))
     for m in NOISE.finditer(text):
         warnings.append(Warning("noise", f"出现了不应有的字样“{m.group()}”，请删除。", m.group()))
-    for passage in copied_passages(text, corpus_texts):
+    copies = copied_passages(text, corpus_texts)
+    if copy_index is not None:
+        copies += [c for c in copy_index.find(text) if not any(c in seen for seen in copies)]
+    for passage in copies:
         warnings.append(
             Warning("copied", f"有一段 {len(passage)} 字与范文完全相同，请改写：{passage[:30]}…", passage)
         )

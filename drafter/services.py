@@ -6,14 +6,18 @@ The CLI and the UI both start here, so they behave the same.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from drafter.config import BUNDLED_CORPUS, Settings
 from drafter.drafting import Drafter, DraftEvents
+from drafter.errors import UserError
 from drafter.index import CorpusIndex, open_index
 from drafter.ingest import IngestReport, ingest
-from drafter.llm import LLMClient
 from drafter.retrieve import Retriever
 from drafter.store import DraftStore
+
+if TYPE_CHECKING:
+    from drafter.llm import LLMClient
 
 Notify = Callable[[str], None]
 
@@ -39,7 +43,11 @@ def open_store(settings: Settings) -> DraftStore:
 
 
 def make_llm(settings: Settings) -> LLMClient | None:
-    return LLMClient.from_settings(settings) if settings.llm_configured else None
+    if not settings.llm_configured:
+        return None
+    from drafter.llm import LLMClient  # here, not at the top: offline use never loads openai
+
+    return LLMClient.from_settings(settings)
 
 
 def llm_status(settings: Settings) -> str:
@@ -62,7 +70,14 @@ def make_drafter(
 ) -> Drafter:
     index = index or open_index(settings, notify)
     ensure_corpus(settings, index, notify)
-    llm = None if offline else make_llm(settings)
+    llm = None
+    if not offline and settings.llm_configured:
+        from drafter.llm import LLMError
+
+        try:
+            llm = make_llm(settings)
+        except LLMError as exc:  # e.g. a malformed OPENAI_BASE_URL: one sentence, no traceback
+            raise UserError(exc.message) from exc
     return Drafter(
         Retriever(index),
         open_store(settings),

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from drafter.draft import Section
 from drafter.facts import Facts
-from drafter.llm import LLMClient
 from drafter.outline import PERIOD_PHRASE, PlannedSection
 from drafter.prompts import render
 from drafter.retrieve import SearchResult
+
+if TYPE_CHECKING:
+    from drafter.llm import LLMClient
 
 Delta = Callable[[str], None]
 
@@ -33,8 +36,15 @@ _SIGNOFF_DATE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$
 _STRAY_HEADINGS = re.compile(r"存在的(主要)?问题|不足之处|下一步|工作打算|工作计划|工作思路|今后(的)?工作")
 
 
+def _data(text: str) -> str:
+    """Data placed between our <<< >>> delimiters may not contain them (no breaking out)."""
+    return text.replace("<<<", "《").replace(">>>", "》")
+
+
 def facts_block(items: Sequence[str]) -> str:
-    return "\n".join(f"- {i}" for i in items) if items else "（本节没有具体事实，只写概括性的过渡文字，不要出现任何数字）"
+    if not items:
+        return "（本节没有具体事实，只写概括性的过渡文字，不要出现任何数字）"
+    return "\n".join(f"- {_data(i)}" for i in items)
 
 
 def references_block(passages: Sequence[SearchResult]) -> str:
@@ -42,8 +52,8 @@ def references_block(passages: Sequence[SearchResult]) -> str:
         return "（无）"
     parts = []
     for n, p in enumerate(passages, 1):
-        text = p.text[:MAX_REFERENCE_CHARS]
-        parts.append(f"[范文{n}] {p.heading or '开头'}\n{text}")
+        text = _data(p.text[:MAX_REFERENCE_CHARS])
+        parts.append(f"[范文{n}] {_data(p.heading) or '开头'}\n{text}")
     return "\n\n".join(parts)
 
 
@@ -84,8 +94,35 @@ def max_tokens_for(target_chars: int) -> int:
     return int(target_chars * 2 + 200)
 
 
-def clean_output(text: str, heading: str, title: str, other_headings: Sequence[str], unit_name: str) -> str:
-    """Strip what does not belong to this section's body text."""
+_PREAMBLE = re.compile(
+    r"^(好的|好|当然|以下是|下面是|根据(您|你)|按照(您|你)|这是|为您|我将|我来|现在)[^。]{0,40}[：:]$|^(好的|当然|明白)[，,！!。]?$"
+)
+_DELIMITER = re.compile(
+    r"^(<<<|>>>)|(开始|结束)\s*>>>$|^【(用户事实|参考范文|需要修正的正文|现有正文|正文)】|^\[范文\d+\]"
+)
+_RULE = re.compile(r"^([-*_=~]\s*){3,}$|^\|.*\|$")  # horizontal rules, table rows
+_NOTE = re.compile(r"^[（(]?(注|说明|备注|字数|提示)[：:]|^[（(](本节|全文|共|约)[^）)]{0,20}字[）)]$")
+_SUB_NUMBER = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[)）]\s*")
+_SENTENCE_END = re.compile(r"[。！？]")
+OPENING_LABELS = ("开头段", "开头", "前言", "引言", "开篇", "开头部分")
+
+
+def clean_output(
+    text: str,
+    heading: str,
+    title: str,
+    other_headings: Sequence[str],
+    unit_name: str,
+    max_chars: int | None = None,
+) -> str:
+    """Strip what does not belong to this section's body text.
+
+    Removes Markdown, a chatty preamble, the title, the section's own heading (wherever it is
+    echoed), echoed prompt delimiters, notes and the sign-off; cuts where the model moves on to
+    another section or starts the document again; drops repeated sentences; and, when
+    `max_chars` is given, ends a run-on answer at the last full sentence within it.
+    """
+    own = {heading.strip("：: ")} if heading else set(OPENING_LABELS)
     lines = [ln.rstrip() for ln in text.replace("\r", "").split("\n")]
     out: list[str] = []
     for raw in lines:
@@ -94,38 +131,90 @@ def clean_output(text: str, heading: str, title: str, other_headings: Sequence[s
             if out and out[-1] != "":
                 out.append("")
             continue
-        bare = _TOP_HEADING.sub("", line).strip("：:。 ")
-        if not out or all(x == "" for x in out):
-            # leading title, heading echo or label
-            if "工作总结" in line and len(line) <= 40:
-                continue
-            if heading and (bare == heading.strip("：: ") or line.strip("：: ") == heading):
-                continue
-            if len(line) <= 12 and line.endswith(("：", ":")) and not re.search(r"\d", line):
-                continue
+        if _RULE.match(line) or _DELIMITER.search(line) or _NOTE.match(line):
+            continue
+        bare = _SUB_NUMBER.sub("", _TOP_HEADING.sub("", line)).strip("：:。《》 ")
+        started = any(x for x in out)
+        if not started and (_PREAMBLE.match(line) or _is_title(line, title)):
+            continue
+        if bare in own:
+            continue  # the section's own heading, echoed
+        if not started and len(line) <= 12 and line.endswith(("：", ":")) and not re.search(r"\d", line):
+            continue  # a label such as "正文："
+        if started and _is_title(line, title):
+            break  # the model starts the whole document again
         if _is_other_section(line, bare, heading, other_headings):
             break  # the model went on to another section: cut here
-        if line == unit_name or _SIGNOFF_DATE.match(line):
+        if _is_signoff(line, unit_name):
+            if started:
+                break  # what follows a sign-off is not this section
             continue
         out.append(line)
-    while out and out[-1] == "":
-        out.pop()
-    return "\n".join(x for x in _merge_blank(out))
+    paragraphs = _dedupe([x for x in out if x])
+    if max_chars is not None:
+        paragraphs = _cap(paragraphs, max_chars)
+    return "\n".join(paragraphs)
+
+
+def _is_title(line: str, title: str = "") -> bool:
+    """The draft's title echoed ("《…2025年工作总结》"): short, no sentence punctuation."""
+    line = line.strip("《》 ")
+    if title and line == title:
+        return True
+    return "总结" in line and len(line) <= 45 and not re.search(r"[，。；：:,;！？]", line)
+
+
+def _is_signoff(line: str, unit_name: str) -> bool:
+    if _SIGNOFF_DATE.match(line):
+        return True
+    rest = line.replace(unit_name, "", 1).strip() if unit_name and line.startswith(unit_name) else None
+    return rest is not None and (rest == "" or bool(_SIGNOFF_DATE.match(rest)))
+
+
+def _dedupe(paragraphs: list[str]) -> list[str]:
+    """Drop repeated paragraphs and sentences (small models loop)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for paragraph in paragraphs:
+        kept: list[str] = []
+        for sentence in re.findall(r"[^。！？]+[。！？]?", paragraph):
+            key = sentence.strip()
+            if len(key) >= 8 and key in seen:
+                continue
+            seen.add(key)
+            kept.append(sentence)
+        text = "".join(kept).strip()
+        if text:
+            out.append(text)
+    return out
+
+
+def _cap(paragraphs: list[str], max_chars: int) -> list[str]:
+    """At most `max_chars` characters, ending at a full sentence (a run-on answer is cut)."""
+    out: list[str] = []
+    used = 0
+    for paragraph in paragraphs:
+        if used + len(paragraph) <= max_chars:
+            out.append(paragraph)
+            used += len(paragraph)
+            continue
+        room = paragraph[: max_chars - used]
+        ends = [m.end() for m in _SENTENCE_END.finditer(room)]
+        if ends:
+            out.append(room[: ends[-1]])
+        break
+    return out or paragraphs[:1]
 
 
 def _is_other_section(line: str, bare: str, heading: str, others: Sequence[str]) -> bool:
     if any(o and bare.startswith(o.strip("：: ")) for o in others if o != heading):
         return True
     if _TOP_HEADING.match(line) and len(line) <= 40:
-        return not (heading and heading in line)
+        # "二、抓帮扶，…" is a heading; "一、新建工会12家，…。" is the model's own list item
+        return not re.search(r"\d", line) and "。" not in line
     if len(line) <= 20 and _STRAY_HEADINGS.search(line) and not _STRAY_HEADINGS.search(heading or "-"):
         return "。" not in line
     return False
-
-
-def _merge_blank(lines: list[str]) -> list[str]:
-    """Paragraphs separated by one newline (blank lines dropped)."""
-    return [ln for ln in lines if ln != ""]
 
 
 def write_section(
@@ -144,7 +233,12 @@ def write_section(
         on_delta=on_delta,
         on_restart=on_restart,
     )
-    return clean_output(raw, planned.heading, title, other_headings, unit_name)
+    return clean_output(raw, planned.heading, title, other_headings, unit_name, max_chars_for(planned.target_chars))
+
+
+def max_chars_for(target_chars: int) -> int:
+    """Longest acceptable section text: a model that runs on is cut at a sentence end."""
+    return max(int(target_chars * 2.2), target_chars + 400)
 
 
 REVISE_ACTIONS = {
@@ -164,7 +258,7 @@ def revise_messages(facts: Facts, section: Section, instruction: str, title: str
         instruction=instruction,
         length_hint=hint.get(_action_of(instruction), f"约 {length} 字"),
         facts_block=facts_block(section.facts),
-        current_text=section.text,
+        current_text=_data(section.text),
     )
     return [
         {"role": "system", "content": render("system", unit_name=facts.union_name, title=title)},
@@ -186,7 +280,7 @@ def repair_messages(facts: Facts, section: Section, problems: str, title: str) -
         heading=section.heading or "开头段",
         problems=problems,
         facts_block=facts_block(section.facts),
-        current_text=section.text,
+        current_text=_data(section.text),
     )
     return [
         {"role": "system", "content": render("system", unit_name=facts.union_name, title=title)},
