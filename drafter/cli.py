@@ -106,6 +106,16 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ---- drafting and revising -------------------------------------------------------------------
+def _quiet_library_logs() -> None:
+    """Retry notices are logged in English for developers; the CLI user gets the Chinese
+    messages (notices and errors) instead of Python's last-resort log output."""
+    import logging
+
+    logger = logging.getLogger("drafter")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
 class _CliEvents:
     """Prints one line per finished section to stderr."""
 
@@ -159,6 +169,7 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     for rejected in facts.rejected:
         say(f"提示：已忽略一条疑似对模型的指令：{rejected.text[:40]}")
     say(llm_status(settings) if not args.offline else "离线模式（--offline）。")
+    _quiet_library_logs()
     drafter = make_drafter(settings, offline=args.offline, events=_CliEvents(), notify=say)
     result = drafter.draft(facts, offline=args.offline)
     draft = result.draft
@@ -184,6 +195,7 @@ def cmd_revise(args: argparse.Namespace, settings: Settings) -> int:
 
     if not args.instruction and not args.action:
         raise UserError("请用 --instruction 写明修改要求，或用 --action 选择 polish、expand、shorten。")
+    _quiet_library_logs()
     drafter = make_drafter(settings, offline=args.offline, notify=say)
     section = _with_store_errors(
         lambda: drafter.revise(
@@ -220,9 +232,9 @@ def cmd_edit(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("undo")
 def cmd_undo(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.services import open_store
+    from drafter.store import DraftStore
 
-    section = _with_store_errors(lambda: open_store(settings).undo(args.draft_id, _section_index(args)))
+    section = _with_store_errors(lambda: DraftStore(settings.drafts_db).undo(args.draft_id, _section_index(args)))
     say(f"已撤销第 {args.section} 节的上一次修改。")
     print(section.text)
     return 0
@@ -230,9 +242,9 @@ def cmd_undo(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("lock")
 def cmd_lock(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.services import open_store
+    from drafter.store import DraftStore
 
-    _with_store_errors(lambda: open_store(settings).set_locked(args.draft_id, _section_index(args), not args.unlock))
+    _with_store_errors(lambda: DraftStore(settings.drafts_db).set_locked(args.draft_id, _section_index(args), not args.unlock))
     say(f"第 {args.section} 节已{'解锁' if args.unlock else '锁定'}。")
     return 0
 
@@ -241,6 +253,7 @@ def cmd_lock(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
     from drafter.services import make_drafter
 
+    _quiet_library_logs()
     drafter = make_drafter(settings, offline=args.offline, events=_CliEvents(), notify=say)
     result = _with_store_errors(lambda: drafter.regenerate(args.draft_id, offline=args.offline))
     _write_output(result.draft, None, args.json)
@@ -249,18 +262,18 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("show")
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.services import open_store
+    from drafter.store import DraftStore
 
-    draft = _with_store_errors(lambda: open_store(settings).get(args.draft_id))
+    draft = _with_store_errors(lambda: DraftStore(settings.drafts_db).get(args.draft_id))
     _write_output(draft, None, args.json)
     return 0
 
 
 @command("list")
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.services import open_store
+    from drafter.store import DraftStore
 
-    drafts = open_store(settings).list_drafts()
+    drafts = DraftStore(settings.drafts_db).list_drafts()
     if args.json:
         emit_json([d.__dict__ for d in drafts])
         return 0
@@ -273,10 +286,10 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("export")
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.services import open_store
+    from drafter.store import DraftStore
 
     _check_output_path(args.out)
-    draft = _with_store_errors(lambda: open_store(settings).get(args.draft_id))
+    draft = _with_store_errors(lambda: DraftStore(settings.drafts_db).get(args.draft_id))
     _write_output(draft, args.out, False)
     return 0
 
