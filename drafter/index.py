@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,7 @@ class CorpusIndex:
         self._bm25: Any = None
         self._chunks: list[IndexedChunk] | None = None
         self._row: dict[str, int] = {}
+        self._load_lock = threading.Lock()
         self._vectors: np.ndarray | None = None
         self._vectors_loaded = False
         self._count: int | None = None  # Chroma's count() costs a query; cached until we write
@@ -191,9 +193,14 @@ class CorpusIndex:
             return [json.loads(line)["id"] for line in fh]
 
     def load(self) -> None:
-        """Load BM25 and the catalogue into memory (once per process)."""
+        """Load BM25 and the catalogue into memory (once per process, thread-safe)."""
         if self._chunks is not None:
             return
+        with self._load_lock:  # parallel section writers search at once
+            if self._chunks is None:
+                self._load()
+
+    def _load(self) -> None:
         chunks: list[IndexedChunk] = []
         path = self.bm25_dir / "chunks.jsonl"
         if path.exists():
@@ -201,7 +208,6 @@ class CorpusIndex:
                 for line in fh:
                     row = json.loads(line)
                     chunks.append(IndexedChunk(row["id"], row["text"], row["meta"], []))
-        self._chunks = chunks
         self._row = {c.id: i for i, c in enumerate(chunks)}
         if chunks and (self.bm25_dir / "bm25").exists():
             import bm25s
@@ -215,6 +221,7 @@ class CorpusIndex:
         for key, column in self._columns.items():
             values, codes = np.unique(column.astype(str), return_inverse=True) if chunks else ([], np.zeros(0))
             self._codes[key] = (codes.astype(np.int32), {str(v): i for i, v in enumerate(values)})
+        self._chunks = chunks  # last: readers check it to know the load is complete
 
     @property
     def chunks(self) -> list[IndexedChunk]:
