@@ -55,6 +55,18 @@ class Settings:
     max_file_mb: float = field(
         default=20.0, metadata={"env": "DRAFTER_MAX_FILE_MB", "help": "单个语料文件大小上限（MB）"}
     )
+    host: str = field(
+        default="127.0.0.1", metadata={"env": "DRAFTER_HOST", "help": "网页界面监听地址"}
+    )
+    port: int = field(default=7860, metadata={"env": "DRAFTER_PORT", "help": "网页界面端口"})
+    auth: str = field(
+        default="",
+        repr=False,
+        metadata={"env": "DRAFTER_AUTH", "help": "网页登录账号，形如 user:pass,user2:pass2（空=不需登录）"},
+    )
+    max_upload_mb: float = field(
+        default=10.0, metadata={"env": "DRAFTER_MAX_UPLOAD_MB", "help": "网页上传单个文件大小上限（MB）"}
+    )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
