@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -420,6 +421,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("已中断。")
         return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): stop quietly, no traceback at exit either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
