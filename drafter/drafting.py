@@ -329,12 +329,7 @@ class Drafter:
     def revise(
         self, draft_id: str, position: int, *, instruction: str = "", action: str = "", offline: bool = False
     ) -> Section:
-        draft = self.store.get(draft_id)
-        if not 0 <= position < len(draft.sections):
-            raise UserError(f"没有第 {position + 1} 节：这份草稿共 {len(draft.sections)} 节。")
-        section = draft.sections[position]
-        if section.locked:
-            raise UserError(f"“{section.heading or '开头'}”一节已锁定，请先解锁再修改。")
+        draft, section = self._editable_section(draft_id, position)
         if action and action not in REVISE_ACTIONS:
             raise UserError(f"不支持的操作 {action}：可用 polish、expand、shorten。")
         facts = Facts.from_dict(draft.facts)
@@ -372,15 +367,20 @@ class Drafter:
         return self._save_revision(draft_id, position, section, text, facts, note)
 
     def edit(self, draft_id: str, position: int, text: str, heading: str | None = None) -> Section:
+        draft, section = self._editable_section(draft_id, position)
+        if heading is not None:
+            section.heading = heading.strip()
+        return self._save_revision(draft_id, position, section, text.strip(), Facts.from_dict(draft.facts), "手工修改")
+
+    def _editable_section(self, draft_id: str, position: int) -> tuple[Draft, Section]:
+        """The draft and its section at `position`, or a Chinese error if it cannot be changed."""
         draft = self.store.get(draft_id)
         if not 0 <= position < len(draft.sections):
             raise UserError(f"没有第 {position + 1} 节：这份草稿共 {len(draft.sections)} 节。")
         section = draft.sections[position]
         if section.locked:
             raise UserError(f"“{section.heading or '开头'}”一节已锁定，请先解锁再修改。")
-        if heading is not None:
-            section.heading = heading.strip()
-        return self._save_revision(draft_id, position, section, text.strip(), Facts.from_dict(draft.facts), "手工修改")
+        return draft, section
 
     def _save_revision(
         self, draft_id: str, position: int, section: Section, text: str, facts: Facts, note: str

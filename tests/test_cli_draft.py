@@ -16,25 +16,18 @@ import pytest
 from docx import Document
 
 from drafter.facts import load_facts, number_tokens
-from drafter.index import open_index
-from drafter.services import ensure_corpus
-from tests.support.corpus_fixtures import cli_env, free_port, offline_settings, run_cli
+from tests.support.corpus_fixtures import (
+    cli_env,
+    free_port,
+    run_cli,
+    shared_corpus,
+)
 from tests.support.fake_llm import FakeLLM, _text_of
 
 DATA = Path(__file__).parent / "data" / "facts"
 FACTS = DATA / "unseen" / "coal_h1.yaml"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ID = re.compile(r"草稿编号：([0-9a-f]{12})")
-
-
-def shared_corpus(factory: pytest.TempPathFactory) -> Path:
-    """The bundled corpus ingested once per session, in a data dir shared by the drafting tests."""
-    base = factory.getbasetemp() / "drafting-corpus"
-    if not (base / "ready").exists():
-        settings = offline_settings(base)
-        ensure_corpus(settings, open_index(settings))
-        (base / "ready").write_text("ok", encoding="utf-8")
-    return base
 
 
 @pytest.fixture

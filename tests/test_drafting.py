@@ -22,23 +22,12 @@ from drafter.guard import COPY_LIMIT, NOISE, invented_numbers
 from drafter.index import CorpusIndex, open_index
 from drafter.outline import target_length
 from drafter.retrieve import Retriever
-from drafter.services import ensure_corpus
 from drafter.store import DraftStore
-from tests.support.corpus_fixtures import offline_settings
+from tests.support.corpus_fixtures import offline_settings, shared_corpus
 
 DATA = Path(__file__).parent / "data" / "facts"
 UNSEEN = sorted((DATA / "unseen").glob("*.yaml"))
 NUMBERED = re.compile(r"^[一二三四五六七八九十]+、")
-
-
-def shared_corpus(factory: pytest.TempPathFactory) -> Path:
-    """The bundled corpus ingested once per session, in a data dir shared by the drafting tests."""
-    base = factory.getbasetemp() / "drafting-corpus"
-    if not (base / "ready").exists():
-        settings = offline_settings(base)
-        ensure_corpus(settings, open_index(settings))
-        (base / "ready").write_text("ok", encoding="utf-8")
-    return base
 
 
 @pytest.fixture(scope="session")

@@ -25,25 +25,14 @@ from drafter.guard import NOISE, invented_numbers
 from drafter.index import CorpusIndex, open_index
 from drafter.llm import LLMClient
 from drafter.retrieve import Retriever
-from drafter.services import ensure_corpus
 from drafter.store import DraftStore
 from drafter.write import REVISE_ACTIONS, max_chars_for
-from tests.support.corpus_fixtures import free_port, offline_settings
+from tests.support.corpus_fixtures import free_port, offline_settings, shared_corpus
 from tests.support.fake_llm import FakeLLM, RecordedRequest, _text_of
 
 DATA = Path(__file__).parent / "data" / "facts"
 TOWNSHIP = DATA / "township.yaml"
 OPENING_TEXT = "2025年，本会在上级党组织和上级工会的领导下，围绕中心、服务职工，各项工作稳步推进。现将有关情况总结如下："
-
-
-def shared_corpus(factory: pytest.TempPathFactory) -> Path:
-    """The bundled corpus ingested once per session, in a data dir shared by the drafting tests."""
-    base = factory.getbasetemp() / "drafting-corpus"
-    if not (base / "ready").exists():
-        settings = offline_settings(base)
-        ensure_corpus(settings, open_index(settings))
-        (base / "ready").write_text("ok", encoding="utf-8")
-    return base
 
 
 @pytest.fixture(scope="session")

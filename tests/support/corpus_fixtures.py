@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from drafter.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -135,3 +137,16 @@ def free_port() -> int:
 def noise_in(text: str) -> list[str]:
     """Names of the noise patterns found in `text`."""
     return [name for name, pattern in NOISE_PATTERNS.items() if pattern.search(text)]
+
+
+def shared_corpus(factory: pytest.TempPathFactory) -> Path:
+    """The bundled corpus ingested once per session, in a data dir shared by the drafting tests."""
+    from drafter.index import open_index
+    from drafter.services import ensure_corpus
+
+    base = factory.getbasetemp() / "drafting-corpus"
+    if not (base / "ready").exists():
+        settings = offline_settings(base)
+        ensure_corpus(settings, open_index(settings))
+        (base / "ready").write_text("ok", encoding="utf-8")
+    return base
