@@ -23,7 +23,7 @@ from drafter.corpus.split import split_articles
 from drafter.index import CorpusIndex, IndexedChunk, Progress
 from drafter.tokenize import tokenize
 
-PARSE_VERSION = "4"  # bump when cleaning/splitting changes, so cached parses are redone
+PARSE_VERSION = "5"  # bump when cleaning/splitting changes, so cached parses are redone
 DUPLICATE_SHARE = 0.4  # share of already-seen sentences that makes an article a duplicate (variants ~0.45, related ~0.25)
 _SENTENCE = re.compile(r"[^。！？；\n]{12,}")
 

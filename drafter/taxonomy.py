@@ -66,7 +66,7 @@ def match_unit_type(text: str) -> str:
     if not text:
         return OTHER_UNIT_TYPE
     for key in ("农场连队", "学校", "区县/市总工会", "乡镇/街道", "企业", "事业单位/机关"):
-        if key == "区县/市总工会" and ("镇总工会" in text or "乡总工会" in text):
+        if key == "区县/市总工会" and any(w in text for w in ("镇总工会", "乡总工会", "街道总工会")):
             continue
         if any(cue in text for cue in UNIT_TYPES[key]):
             return key
@@ -74,7 +74,7 @@ def match_unit_type(text: str) -> str:
 
 
 def match_period(text: str) -> str:
-    for key in ("上半年", "下半年", "专项", "年度"):
+    for key in ("下半年", "上半年", "专项", "年度"):  # 下半年 first: 上半年's cue 半年 is inside it
         if any(cue in text for cue in PERIODS[key]):
             return key
     return DEFAULT_PERIOD
