@@ -12,6 +12,7 @@ from typing import Any
 
 from drafter.config import BUNDLED_CORPUS, Settings
 from drafter.errors import UserError
+from drafter.taxonomy import ROLES
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -85,14 +86,14 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 @command("search")
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from drafter.index import open_index
-    from drafter.retrieve import Retriever
+    from drafter.retrieve import FILTER_KEYS, Retriever
 
     index = open_index(settings, notify=say)
     if index.is_empty():
         raise UserError("语料库还是空的：请先运行 drafter ingest。")
     if not index.embedder_matches():
         raise UserError("索引是用另一个向量模型建立的：请运行 drafter ingest --rebuild。")
-    filters = {"unit_type": args.unit_type, "topic": args.topic, "role": args.role, "period": args.period}
+    filters = {key: getattr(args, key) for key in FILTER_KEYS}
     results = Retriever(index).search(args.query, k=args.k, filters=filters)
     if args.json:
         emit_json([r.to_dict() for r in results])
@@ -117,20 +118,18 @@ def _quiet_library_logs() -> None:
         logger.addHandler(logging.NullHandler())
 
 
-class _CliEvents:
-    """Prints one line per finished section to stderr."""
+def _cli_events() -> Any:
+    """DraftEvents that print one line per finished section (and notices) to stderr."""
+    from drafter.drafting import DraftEvents  # here: `drafter --help` stays light
 
-    def section_started(self, position: int, section: Any) -> None: ...
+    class CliEvents(DraftEvents):
+        def section_done(self, position: int, section: Any) -> None:
+            say(f"  已完成：{section.heading or '开头'}")
 
-    def delta(self, position: int, text: str) -> None: ...
+        def notice(self, message: str) -> None:
+            say(message)
 
-    def restart(self, position: int) -> None: ...
-
-    def section_done(self, position: int, section: Any) -> None:
-        say(f"  已完成：{section.heading or '开头'}")
-
-    def notice(self, message: str) -> None:
-        say(message)
+    return CliEvents()
 
 
 def _write_output(draft: Any, out: str | None, as_json: bool) -> None:
@@ -155,7 +154,9 @@ def _load_facts_or_fail(path: str) -> Any:
 
 
 def _check_output_path(out: str | None) -> None:
-    if out and Path(out).suffix.lower() not in (".json", ".md", ".docx", ".txt"):
+    from drafter.export import SUFFIXES
+
+    if out and Path(out).suffix.lower() not in SUFFIXES:
         raise UserError(f"不支持的输出格式 {Path(out).suffix or '（无扩展名）'}：请用 .docx、.md、.txt 或 .json。")
     if out and not Path(out).resolve().parent.exists():
         raise UserError(f"输出目录不存在：{Path(out).resolve().parent}")
@@ -171,7 +172,7 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
         say(f"提示：已忽略一条疑似对模型的指令：{rejected.text[:40]}")
     say(llm_status(settings) if not args.offline else "离线模式（--offline）。")
     _quiet_library_logs()
-    drafter = make_drafter(settings, offline=args.offline, events=_CliEvents(), notify=say)
+    drafter = make_drafter(settings, offline=args.offline, events=_cli_events(), notify=say)
     result = drafter.draft(facts, offline=args.offline)
     draft = result.draft
     _write_output(draft, args.out, args.json)
@@ -255,7 +256,7 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
     from drafter.services import make_drafter
 
     _quiet_library_logs()
-    drafter = make_drafter(settings, offline=args.offline, events=_CliEvents(), notify=say)
+    drafter = make_drafter(settings, offline=args.offline, events=_cli_events(), notify=say)
     result = _with_store_errors(lambda: drafter.regenerate(args.draft_id, offline=args.offline))
     _write_output(result.draft, None, args.json)
     return 3 if result.llm_error else 0
@@ -391,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", help="检索内容")
     p.add_argument("--unit-type", help="单位类型，如 乡镇/街道、企业、学校")
     p.add_argument("--topic", help="主题，如 帮扶、劳动竞赛")
-    p.add_argument("--role", choices=["opening", "body", "problems", "plans", "closing"], help="段落角色")
+    p.add_argument("--role", choices=ROLES, help="段落角色")
     p.add_argument("--period", help="期间：年度、上半年、下半年、专项")
     p.add_argument("-k", type=int, default=5, help="返回条数（默认 5）")
     p.add_argument("--json", action="store_true", help="输出 JSON")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -87,15 +88,16 @@ class Draft:
 
     def numbered_headings(self) -> list[str]:
         """Headings as printed: body sections numbered 一、二、… in order; opening has none."""
-        out: list[str] = []
-        n = 0
-        for s in self.sections:
-            if not s.heading:
-                out.append("")
-                continue
-            n += 1
-            out.append(f"{chinese_numeral(n)}、{s.heading}")
-        return out
+        numbers = section_numbers(s.heading for s in self.sections)
+        return [f"{n}、{s.heading}" if n else "" for n, s in zip(numbers, self.sections, strict=True)]
+
+
+def section_numbers(headings: Iterable[str]) -> list[str]:
+    """一, 二, … for each section with a heading, in order; "" for one without (the opening)."""
+    out: list[str] = []
+    for heading in headings:
+        out.append(chinese_numeral(len([n for n in out if n]) + 1) if heading else "")
+    return out
 
 
 _DIGITS = "零一二三四五六七八九"

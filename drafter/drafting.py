@@ -22,7 +22,7 @@ from drafter.draft import (
     Signoff,
     Source,
     Warning,
-    chinese_numeral,
+    section_numbers,
 )
 from drafter.errors import UserError
 from drafter.facts import Facts, number_tokens
@@ -51,6 +51,9 @@ FATAL_LLM_KINDS = ("auth", "connection", "bad_request")
 
 class DraftEvents:
     """Progress callbacks; the default does nothing. Called from worker threads."""
+
+    def draft_created(self, draft: Draft) -> None:
+        """The draft and its outline are stored (sections still empty); its id is known."""
 
     def section_started(self, position: int, section: Section) -> None: ...
 
@@ -102,6 +105,7 @@ class Drafter:
             facts=facts.to_dict(),
         )
         self.store.create(draft)  # saved before any generation: nothing can be lost later
+        self.events.draft_created(draft)
         positions = list(range(len(sections)))
         error, by_llm = self._generate(draft, facts, outline, positions, use_llm)
         return DraftResult(self._settle_mode(draft.id, by_llm), error)
@@ -140,10 +144,9 @@ class Drafter:
         stops the sections not yet started and is re-raised once the running ones are saved.
         """
         headings = [s.heading for s in outline.sections]
-        numbers = _numbers(outline.sections)
+        numbers = section_numbers(p.heading for p in outline.sections)
         slots = topic_slots(outline.sections)
-        # Load the index (and build the copy index) here, before the worker threads start:
-        # CorpusIndex.load is not safe to run from several threads at once.
+        # Build the copy index (and load the index) once, before the worker threads start.
         self._corpus_copies()
         fatal = threading.Event()
         failure: list[str] = []
@@ -504,17 +507,6 @@ def _llm_error() -> type[Exception]:
 
 def _source(p: SearchResult) -> Source:
     return Source(source=p.source, article=p.article, heading=p.heading, snippet=p.text[:120])
-
-
-def _numbers(planned: Sequence[PlannedSection]) -> list[str]:
-    out, n = [], 0
-    for p in planned:
-        if p.heading:
-            n += 1
-            out.append(chinese_numeral(n))
-        else:
-            out.append("")
-    return out
 
 
 def _planned_from_draft(draft: Draft, outline: Outline) -> list[PlannedSection]:

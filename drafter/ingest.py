@@ -130,7 +130,10 @@ def ingest(
         if rebuild or not index.embedder_matches():
             report.rebuilt = True
             index.reset()
-            cache.clear()
+            if rebuild:
+                cache.clear()  # start over from the given paths
+            # A new embedder only changes the vectors: every file already in the corpus (the
+            # parse cache is embedder-independent) is embedded again, not just the given paths.
         files, skipped = iter_corpus_files([Path(p) for p in paths])
         report.skipped = [{"path": str(p), "reason": r} for p, r in skipped]
 

@@ -111,7 +111,12 @@ class Recorder(DraftEvents):
         self.restarts: list[int] = []
         self.done: list[int] = []
         self.notices: list[str] = []
+        self.created: list[tuple[str, int]] = []  # (draft id, sections) when the draft was stored
         self.after_done: Callable[[int, Section], None] | None = None
+
+    def draft_created(self, draft: Draft) -> None:
+        assert not self.done, "the draft is announced before any section is written"
+        self.created.append((draft.id, len(draft.sections)))
 
     def delta(self, position: int, text: str) -> None:
         with self.lock:
@@ -176,6 +181,7 @@ def test_llm_draft_in_parallel_with_delimited_prompts(
     print(f"\nLLM draft, {len(draft.sections)} sections, concurrency 4: {elapsed:.2f}s, "
           f"max in flight {fake_llm.max_in_flight}")
     assert result.llm_error == "" and draft.mode == "llm"
+    assert events.created == [(draft.id, len(draft.sections))]
     assert fake_llm.max_in_flight > 1  # sections were generated in parallel
     assert_complete(draft, facts)
     assert drafter.store.get(draft.id).to_dict() == draft.to_dict()

@@ -216,6 +216,21 @@ def test_switching_embedders_rebuilds_cleanly(tmp_path: Path) -> None:
     assert back.rebuilt and back.added == first.chunks
 
 
+def test_switching_embedders_keeps_every_file_already_in_the_corpus(tmp_path: Path) -> None:
+    """A new embedder re-embeds the whole corpus, not only the paths of this run (e.g. the UI's
+    uploads stay when the bundled corpus is re-ingested for a new model)."""
+    own, extra = write_corpus(tmp_path / "own", ("township.txt",)), write_corpus(tmp_path / "extra", ("school.txt",))
+    settings = offline_settings(tmp_path / "data")
+    ingest([own[0]], settings, open_offline(settings))
+    before = ingest([extra[0]], settings, open_offline(settings))
+    switched = ingest([extra[0]], settings, open_offline(settings, dim=256))
+    assert switched.rebuilt and switched.files == 2
+    assert switched.chunks == switched.added == before.chunks
+    assert_consistent(open_offline(settings, dim=256), switched)
+    forced = ingest([extra[0]], settings, open_offline(settings, dim=256), rebuild=True)
+    assert forced.files == 1 and forced.chunks < before.chunks  # --rebuild starts from the paths given
+
+
 def test_progress_callback_reports_each_stage(tmp_path: Path) -> None:
     write_corpus(tmp_path / "corpus")
     settings = offline_settings(tmp_path / "data")

@@ -32,7 +32,7 @@ from drafter.ingest import IngestReport, ingest, parse_text
 from drafter.llm import LLMClient, LLMError
 from drafter.retrieve import Retriever, SearchResult
 from drafter.services import ensure_corpus, llm_status, make_llm, open_store
-from drafter.store import DraftStore, DraftSummary
+from drafter.store import DraftSummary
 
 Progress = Callable[[str, int, int], None]
 STAGE_LABELS = {"read": "读取文件", "embed": "生成向量"}
@@ -114,7 +114,7 @@ class QueueEvents(DraftEvents):
     def __init__(self) -> None:
         self.queue: queue.Queue[tuple[Any, ...]] = queue.Queue()
 
-    def created(self, draft: Draft) -> None:
+    def draft_created(self, draft: Draft) -> None:
         self.queue.put(("created", copy.deepcopy(draft)))
 
     def section_started(self, position: int, section: Section) -> None:
@@ -131,22 +131,6 @@ class QueueEvents(DraftEvents):
 
     def notice(self, message: str) -> None:
         self.queue.put(("notice", message))
-
-
-class _ObservedStore:
-    """The draft store, reporting `create` so the UI knows the outline and id at once."""
-
-    def __init__(self, store: DraftStore, on_create: Callable[[Draft], None]) -> None:
-        self._store = store
-        self._on_create = on_create
-
-    def create(self, draft: Draft, note: str = "生成") -> str:
-        draft_id = self._store.create(draft, note)
-        self._on_create(draft)
-        return draft_id
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
 
 
 @dataclass
@@ -308,12 +292,7 @@ class Backend:
                 label = STAGE_LABELS.get(stage, stage)
                 self.corpus_progress = f"首次使用：正在把自带范文入库（{label} {done}/{total}）……"
 
-            report = ensure_corpus(self.settings, index, progress=progress)
-            uploads = self.uploads_dir
-            if report is not None and uploads.is_dir() and any(uploads.iterdir()):
-                # the index was (re)built: the unit's own uploaded summaries belong in it too
-                self.corpus_progress = "正在重新导入已上传的总结……"
-                ingest([uploads], self.settings, index, progress=progress)
+            ensure_corpus(self.settings, index, progress=progress)  # also re-embeds uploads
             index.load()
             self._index = index
         except Exception as exc:  # drafting still works, without example passages
@@ -357,12 +336,9 @@ class Backend:
 
     def drafter(self, events: DraftEvents | None = None) -> Drafter:
         """A Drafter for one request (its own events; shared store, LLM and index)."""
-        store: Any = self.store
-        if isinstance(events, QueueEvents):
-            store = _ObservedStore(self.store, events.created)
         return Drafter(
             self.retriever(),
-            store,
+            self.store,
             llm=self.llm,
             concurrency=self.settings.llm_concurrency,
             events=events,
