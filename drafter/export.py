@@ -25,7 +25,7 @@ from docx.oxml.ns import qn
 from docx.shared import Twips
 from lxml import etree
 
-from drafter.draft import PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, Draft, chinese_numeral, placeholder
+from drafter.draft import PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, Draft, placeholder, section_numbers
 
 # ── layout constants (GB/T 9704-2012) ────────────────────────────────────────────────────────
 
@@ -257,12 +257,10 @@ def draft_blocks(draft: Draft) -> list[Block]:
     """The draft as the ordered paragraphs every export format prints."""
     blocks = [Block("title", fullwidth_punctuation(one_line(draft.title)) or placeholder("标题"))]
     blocks.append(Block("blank", ""))
-    n = 0
-    for section in draft.sections:
-        heading = strip_heading_number(one_line(section.heading))
+    headings = [strip_heading_number(one_line(s.heading)) for s in draft.sections]
+    for section, heading, number in zip(draft.sections, headings, section_numbers(headings), strict=True):
         if heading:
-            n += 1
-            blocks.append(Block("h1", f"{chinese_numeral(n)}、{fullwidth_punctuation(heading)}"))
+            blocks.append(Block("h1", f"{number}、{fullwidth_punctuation(heading)}"))
         for para in text_paragraphs(section.text):
             found = split_heading(para)
             if found:

@@ -325,20 +325,26 @@ def _parse_list(
     return items
 
 
+def _as_int(value: Any, text_pattern: str) -> int | None:
+    """An integer from YAML/JSON/form input: an int, a whole float, or text matching
+    `text_pattern` (its first group is the number, e.g. "2025年", "2500字"); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        m = re.fullmatch(text_pattern, unicodedata.normalize("NFKC", value).strip())
+        return int(m.group(1)) if m else None
+    return None
+
+
 def _parse_year(value: Any, errors: list[str]) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         errors.append("请填写年份（year），如 2025。")
         return 0
-    year: int | None = None
-    if isinstance(value, bool):
-        year = None
-    elif isinstance(value, int):
-        year = value
-    elif isinstance(value, float) and value.is_integer():
-        year = int(value)
-    elif isinstance(value, str):
-        m = re.fullmatch(r"(\d{4})\s*年?度?", unicodedata.normalize("NFKC", value).strip())
-        year = int(m.group(1)) if m else None
+    year = _as_int(value, r"(\d{4})\s*年?度?")
     if year is None:
         errors.append(f"年份应是四位整数，如 2025（现在是“{value}”）。")
         return 0
@@ -368,14 +374,7 @@ def _parse_period(value: Any, errors: list[str]) -> str:
 def _parse_length(value: Any, errors: list[str]) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    length: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        length = value
-    elif isinstance(value, float) and value.is_integer():
-        length = int(value)
-    elif isinstance(value, str):
-        m = re.fullmatch(r"(\d+)\s*字?", unicodedata.normalize("NFKC", value).strip())
-        length = int(m.group(1)) if m else None
+    length = _as_int(value, r"(\d+)\s*字?")
     if length is None or not LENGTH_MIN <= length <= LENGTH_MAX:
         errors.append(f"篇幅（字数）应是{LENGTH_MIN}到{LENGTH_MAX}之间的整数（现在是“{value}”）。")
         return None

@@ -106,7 +106,7 @@ def check_section(
 ) -> list[Warning]:
     """Every problem of one section's text, as warnings (empty when it is clean).
 
-    Copies are looked for in `corpus_texts` and, when given, in the whole corpus via `copy_index`.
+    Copies are looked for in the whole corpus via `copy_index` when given, else in `corpus_texts`.
     """
     warnings: list[Warning] = []
     for n in invented_numbers(text, facts):
@@ -116,9 +116,9 @@ def check_section(
             warnings.append(Warning("missing_fact", f"本节缺少这条事实中的数据：{fact}", fact))
     for m in NOISE.finditer(text):
         warnings.append(Warning("noise", f"出现了不应有的字样“{m.group()}”，请删除。", m.group()))
-    copies = copied_passages(text, corpus_texts)
-    if copy_index is not None:
-        copies += [c for c in copy_index.find(text) if not any(c in seen for seen in copies)]
+    # The copy index holds every chunk, the retrieved passages among them: scanning those again
+    # would find nothing new.
+    copies = copy_index.find(text) if copy_index is not None else copied_passages(text, corpus_texts)
     for passage in copies:
         warnings.append(
             Warning("copied", f"有一段 {len(passage)} 字与范文完全相同，请改写：{passage[:30]}…", passage)
