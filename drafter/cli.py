@@ -14,6 +14,9 @@ from drafter.config import BUNDLED_CORPUS, Settings
 from drafter.errors import UserError
 from drafter.taxonomy import ROLES
 
+# How a draft was written, as `drafter draft` reports it (draft.mode → words).
+MODE_LABELS = {"llm": "大模型模式", "offline": "离线模式", "mixed": "大模型与离线稿混合"}
+
 Handler = Callable[[argparse.Namespace, Settings], int]
 _COMMANDS: dict[str, Handler] = {}
 
@@ -120,11 +123,16 @@ def _quiet_library_logs() -> None:
 
 def _cli_events() -> Any:
     """DraftEvents that print one line per finished section (and notices) to stderr."""
+    from drafter.draft import ORIGIN_LABELS
     from drafter.drafting import DraftEvents  # here: `drafter --help` stays light
 
     class CliEvents(DraftEvents):
+        def section_started(self, position: int, section: Any) -> None:
+            say(f"  正在写：{section.heading or '开头段'}")
+
         def section_done(self, position: int, section: Any) -> None:
-            say(f"  已完成：{section.heading or '开头'}")
+            # The reasons come once, in the closing notice; `drafter show` lists them per section.
+            say(f"  已完成：{section.heading or '开头段'}（{ORIGIN_LABELS[section.origin]}）")
 
         def notice(self, message: str) -> None:
             say(message)
@@ -178,13 +186,13 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     _write_output(draft, args.out, args.json)
     total = sum(len(s.text) for s in draft.sections)
     warnings = sum(len(s.warnings) for s in draft.sections)
-    say(f"草稿编号：{draft.id}（{'大模型' if draft.mode == 'llm' else '离线'}模式，约 {total} 字，提示 {warnings} 条）")
-    if facts.length and draft.mode == "offline" and total < facts.length * 0.8:
+    say(f"草稿编号：{draft.id}（{MODE_LABELS[draft.mode]}，约 {total} 字，提示 {warnings} 条）")
+    if facts.length and draft.mode == "offline" and not result.report.asked and total < facts.length * 0.8:
         say(
             f"说明：离线模式只根据您的事实成文、不编造内容，篇幅约 {total} 字（目标 {facts.length} 字）；"
             "补充事实或配置大模型可得到更充实的稿子。"
         )
-    return 3 if result.llm_error else 0
+    return result.report.exit_code
 
 
 def _section_index(args: argparse.Namespace) -> int:
@@ -257,9 +265,11 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
 
     _quiet_library_logs()
     drafter = make_drafter(settings, offline=args.offline, events=_cli_events(), notify=say)
-    result = _with_store_errors(lambda: drafter.regenerate(args.draft_id, offline=args.offline))
+    result = _with_store_errors(
+        lambda: drafter.regenerate(args.draft_id, offline=args.offline, replace_edited=args.replace_edited)
+    )
     _write_output(result.draft, None, args.json)
-    return 3 if result.llm_error else 0
+    return result.report.exit_code
 
 
 @command("show")
@@ -268,7 +278,20 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
     draft = _with_store_errors(lambda: DraftStore(settings.drafts_db).get(args.draft_id))
     _write_output(draft, None, args.json)
+    if not args.json:
+        say(provenance(draft))
     return 0
+
+
+def provenance(draft: Any) -> str:
+    """Who wrote each section, for `drafter show` (stderr, below the text)."""
+    from drafter.draft import ORIGIN_LABELS
+
+    lines = [f"来源（{MODE_LABELS[draft.mode]}）："]
+    for n, s in enumerate(draft.sections, 1):
+        why = f"：{s.origin_reason}" if s.origin_reason else ""
+        lines.append(f"  第 {n} 节 {s.heading or '开头段'}：{ORIGIN_LABELS[s.origin]}{why}")
+    return "\n".join(lines)
 
 
 @command("list")
@@ -315,6 +338,8 @@ def _with_store_errors(action: Callable[[], Any]) -> Any:
 
 
 def _add_drafting_commands(sub: Any) -> None:
+    from drafter.write import REVISE_ACTIONS  # here: `drafter --help` stays light
+
     p = sub.add_parser("draft", help="根据事实文件生成总结初稿")
     p.add_argument("facts", help="事实文件（YAML 或 JSON）")
     p.add_argument("-o", "--out", help="输出文件：.docx .md .txt .json（不写则打印 Markdown）")
@@ -328,7 +353,11 @@ def _add_drafting_commands(sub: Any) -> None:
     p = sub.add_parser("revise", help="修改某一节（重写、润色、扩写、精简）")
     section_arg(p)
     p.add_argument("--instruction", help="修改要求（需要大模型）")
-    p.add_argument("--action", choices=["polish", "expand", "shorten"], help="润色、扩写、精简")
+    p.add_argument(
+        "--action",
+        choices=list(REVISE_ACTIONS),
+        help="、".join(f"{a.name}={a.label}" for a in REVISE_ACTIONS.values()),
+    )
     p.add_argument("--offline", action="store_true", help="不使用大模型（只支持扩写、精简）")
 
     p = sub.add_parser("edit", help="用文件中的文字替换某一节正文")
@@ -346,6 +375,9 @@ def _add_drafting_commands(sub: Any) -> None:
     p = sub.add_parser("regenerate", help="重新生成草稿中所有未锁定的节")
     p.add_argument("draft_id", help="草稿编号")
     p.add_argument("--offline", action="store_true", help="不使用大模型")
+    p.add_argument(
+        "--replace-edited", action="store_true", help="连手工修改过的节也重新生成（默认跳过它们）"
+    )
     p.add_argument("--json", action="store_true", help="打印草稿 JSON")
 
     p = sub.add_parser("show", help="显示草稿")

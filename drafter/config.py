@@ -49,6 +49,22 @@ class Settings:
     llm_timeout: float = field(
         default=60.0, metadata={"env": "DRAFTER_LLM_TIMEOUT", "help": "单次请求超时（秒）"}
     )
+    llm_stall_timeout: float = field(
+        default=60.0,
+        metadata={"env": "DRAFTER_LLM_STALL", "help": "大模型超过这么多秒没有新输出即放弃本次请求（秒）"},
+    )
+    llm_section_deadline: float = field(
+        default=240.0,
+        metadata={"env": "DRAFTER_SECTION_DEADLINE", "help": "每一节最多等待大模型的时间（秒），超时改用离线稿"},
+    )
+    llm_draft_deadline: float = field(
+        default=900.0,
+        metadata={"env": "DRAFTER_DRAFT_DEADLINE", "help": "整篇最多等待大模型的时间（秒），超时的节改用离线稿"},
+    )
+    llm_strategy: str = field(
+        default="polish",
+        metadata={"env": "DRAFTER_LLM_STRATEGY", "help": "大模型的用法：polish=润色离线稿（默认），write=按事实从头写"},
+    )
     llm_max_retries: int = field(
         default=3, metadata={"env": "DRAFTER_LLM_RETRIES", "help": "失败重试次数"}
     )

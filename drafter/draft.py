@@ -45,6 +45,23 @@ class Section:
     sources: list[Source] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
     locked: bool = False
+    origin: str = "offline"  # who wrote the text: see ORIGINS
+    origin_reason: str = ""  # for "fallback": why the model's text was not used (Chinese)
+
+
+# Who wrote a section version. "fallback": the offline composer's text, because the model's
+# answer failed or was not accepted (origin_reason says why).
+ORIGINS = ("llm", "offline", "fallback", "user")
+ORIGIN_LABELS = {"llm": "大模型生成", "offline": "离线生成", "fallback": "离线稿（大模型输出未采用）", "user": "手工修改"}
+
+
+def draft_mode(sections: Iterable[Section]) -> str:
+    """"llm" when the model wrote every section it was asked for, "offline" when it wrote none,
+    "mixed" when some fell back. Hand edits do not change how a draft was generated."""
+    origins = {s.origin for s in sections}
+    if "llm" not in origins:
+        return "offline"
+    return "mixed" if "fallback" in origins else "llm"
 
 
 @dataclass
@@ -58,7 +75,7 @@ class Draft:
     title: str
     sections: list[Section]
     signoff: Signoff
-    mode: str = "offline"  # llm | offline
+    mode: str = "offline"  # llm | offline | mixed (see draft_mode)
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     facts: dict[str, Any] = field(default_factory=dict)  # the validated facts it was made from
 

@@ -9,42 +9,39 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drafter import compose
-from drafter.draft import (
-    PLACEHOLDER_OPEN,
-    Draft,
-    Section,
-    Signoff,
-    Source,
-    Warning,
-    section_numbers,
-)
+from drafter.draft import Draft, Section, Signoff, Source, Warning, draft_mode, section_numbers
 from drafter.errors import UserError
-from drafter.facts import Facts, number_tokens
-from drafter.guard import NEEDS_REPAIR, CopyIndex, check_section, repair_instructions
+from drafter.facts import Facts
+from drafter.gate import COPY_LIMIT as GATE_COPY_LIMIT
+from drafter.gate import Expectation
+from drafter.guard import CopyIndex, check_section
+from drafter.model_text import Attempt, ModelText
 from drafter.outline import Outline, PlannedSection, plan_outline, topic_slots
-from drafter.phrases import PHRASES, TAIL_EXPAND
+from drafter.resize import offline_resize
 from drafter.retrieve import Retriever, SearchResult
 from drafter.store import DraftStore
 from drafter.write import (
     REVISE_ACTIONS,
-    clean_output,
-    repair_messages,
+    STRATEGIES,
+    max_chars_for,
+    max_tokens_for,
+    polish_messages,
     revise_messages,
     section_messages,
-    write_section,
 )
 
 if TYPE_CHECKING:
     from drafter.llm import LLMClient
 
 PASSAGES_PER_SECTION = 4
-_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?\n?")
 # LLM failures that would hit every other section the same way: stop asking the model.
 FATAL_LLM_KINDS = ("auth", "connection", "bad_request")
 
@@ -66,10 +63,54 @@ class DraftEvents:
     def notice(self, message: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How long drafting waits for the model before the faithful offline text is used."""
+
+    section_seconds: float = 240.0
+    draft_seconds: float = 900.0
+
+
+@dataclass
+class GenerationReport:
+    """Who wrote what in one drafting or regeneration run, and why the model's text fell back."""
+
+    asked: int = 0  # sections the model was asked to write
+    accepted: int = 0
+    fallbacks: list[tuple[int, str]] = field(default_factory=list)  # (position, reason)
+    fatal: str = ""  # the model could not be used at all (bad key, unreachable)
+    skipped_edited: list[int] = field(default_factory=list)  # hand-edited sections left alone
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        """0: every section asked of the model was accepted; 3: none was; 4: some fell back."""
+        if not self.fallbacks:
+            return 0
+        return 3 if self.accepted == 0 else 4
+
+    def summary(self) -> str:
+        """One Chinese sentence: how many sections the model wrote, how many fell back, and why."""
+        if not self.asked:
+            return ""
+        if not self.fallbacks:
+            return f"大模型写成全部 {self.accepted} 节。"
+        causes = Counter(reason for _, reason in self.fallbacks)
+        why = "；".join(f"{reason}（{n} 节）" if len(causes) > 1 else reason for reason, n in causes.items())
+        head = f"大模型写成 {self.accepted} 节，" if self.accepted else "大模型没有写成任何一节，"
+        return f"{head}{len(self.fallbacks)} 节改用离线稿。原因：{why}。"
+
+
 @dataclass
 class DraftResult:
     draft: Draft
-    llm_error: str = ""  # set when the LLM could not be used at all (bad key, unreachable)
+    report: GenerationReport = field(default_factory=GenerationReport)
+
+    @property
+    def llm_error(self) -> str:
+        """Set when the LLM could not be used at all (bad key, unreachable)."""
+        return self.report.fatal
 
 
 class Drafter:
@@ -80,19 +121,26 @@ class Drafter:
         llm: LLMClient | None = None,
         concurrency: int = 4,
         events: DraftEvents | None = None,
+        limits: Limits | None = None,
+        strategy: str = "polish",
     ) -> None:
+        if strategy not in STRATEGIES:
+            raise UserError(f"不支持的大模型用法 {strategy}：可用 {'、'.join(STRATEGIES)}。")
         self.retriever = retriever
         self.store = store
         self.llm = llm
         self.concurrency = max(1, concurrency)
         self.events = events or DraftEvents()
+        self.limits = limits or Limits()
+        self.strategy = strategy
+        self.model = ModelText(llm, self._corpus_copies) if llm is not None else None
         self._copy_lock = threading.Lock()
         self._copy_index: tuple[int, CopyIndex] | None = None
 
     # ---- drafting ---------------------------------------------------------------------------
     def draft(self, facts: Facts, offline: bool = False) -> DraftResult:
         outline = plan_outline(facts, self.retriever)
-        use_llm = self.llm is not None and not offline
+        use_llm = self.model is not None and not offline
         sections = [
             Section(heading=p.heading, text="", role=p.role, topic=p.topic, facts=list(p.facts))
             for p in outline.sections
@@ -106,26 +154,31 @@ class Drafter:
         )
         self.store.create(draft)  # saved before any generation: nothing can be lost later
         self.events.draft_created(draft)
-        positions = list(range(len(sections)))
-        error, by_llm = self._generate(draft, facts, outline, positions, use_llm)
-        return DraftResult(self._settle_mode(draft.id, by_llm), error)
+        report = self._generate(draft, facts, outline, list(range(len(sections))), use_llm)
+        return DraftResult(self._settle_mode(draft.id), report)
 
-    def regenerate(self, draft_id: str, offline: bool = False) -> DraftResult:
-        """Write every unlocked section again; locked sections are never touched."""
+    def regenerate(self, draft_id: str, offline: bool = False, replace_edited: bool = False) -> DraftResult:
+        """Write every unlocked section again; locked sections are never touched, and sections
+        the user edited by hand only when `replace_edited` (otherwise they are skipped, and said)."""
         draft = self.store.get(draft_id)
         facts = Facts.from_dict(draft.facts)
         outline = plan_outline(facts, self.retriever)
-        planned = _planned_from_draft(draft, outline)
-        outline = Outline(outline.title, planned)
-        positions = [i for i, s in enumerate(draft.sections) if not s.locked]
-        use_llm = self.llm is not None and not offline
-        error, by_llm = self._generate(draft, facts, outline, positions, use_llm)
-        return DraftResult(self._settle_mode(draft_id, by_llm), error)
+        outline = Outline(outline.title, _planned_from_draft(draft, outline))
+        unlocked = [i for i, s in enumerate(draft.sections) if not s.locked]
+        edited = [i for i in unlocked if draft.sections[i].origin == "user" and not replace_edited]
+        positions = [i for i in unlocked if i not in edited]
+        use_llm = self.model is not None and not offline
+        report = self._generate(draft, facts, outline, positions, use_llm)
+        report.skipped_edited = edited
+        if edited:
+            names = "、".join(f"第 {i + 1} 节" for i in edited)
+            self.events.notice(f"{names}是您手工修改过的，未重新生成；如需覆盖，请选择全部重新生成。")
+        return DraftResult(self._settle_mode(draft_id), report)
 
-    def _settle_mode(self, draft_id: str, by_llm: int) -> Draft:
+    def _settle_mode(self, draft_id: str) -> Draft:
         """The stored draft, its mode saying how it was really written (the model may be down)."""
         saved = self.store.get(draft_id)
-        mode = "llm" if by_llm else "offline"
+        mode = draft_mode(saved.sections)
         if saved.mode != mode:
             saved.mode = mode
             self.store.save_draft(saved, note="模式")
@@ -133,70 +186,28 @@ class Drafter:
 
     def _generate(
         self, draft: Draft, facts: Facts, outline: Outline, positions: list[int], use_llm: bool
-    ) -> tuple[str, int]:
+    ) -> GenerationReport:
         """Write the sections at `positions`, saving each as soon as it is done.
 
-        Returns the message for an LLM that could not be used at all ("" if none) and how
-        many sections the model wrote.
-
-        LLM failures stay inside their section (offline text plus an llm_error warning). Any
-        other exception — a bug, or a caller cancelling by raising from an event callback —
-        stops the sections not yet started and is re-raised once the running ones are saved.
+        Every section first gets its faithful offline text; the model's text replaces it only
+        when the acceptance gate passes it. A model that cannot be used at all (bad key,
+        unreachable) is not asked again for the other sections; the whole run is bounded by
+        the draft deadline. Any other exception — a bug, or a caller cancelling by raising
+        from an event callback — stops the sections not yet started and is re-raised once
+        the running ones are saved.
         """
-        headings = [s.heading for s in outline.sections]
-        numbers = section_numbers(p.heading for p in outline.sections)
-        slots = topic_slots(outline.sections)
-        # Build the copy index (and load the index) once, before the worker threads start.
-        self._corpus_copies()
-        fatal = threading.Event()
-        failure: list[str] = []
+        run = _Run(facts, outline, use_llm, time.monotonic() + self.limits.draft_seconds)
+        self._corpus_copies()  # build the copy index (and load the index) before the threads start
         stop = threading.Event()
-        llm_written: list[int] = []  # positions the model wrote
 
         def one(position: int) -> None:
             if stop.is_set():
                 return
             try:
-                write_one(position)
+                self._write_one(draft, run, position)
             except BaseException:
                 stop.set()  # sections not yet started stay as they are; running ones finish
                 raise
-
-        def write_one(position: int) -> None:
-            planned = outline.sections[position]
-            previous = draft.sections[position]
-            self.events.section_started(position, previous)
-            passages = self._passages(facts, planned)
-            text, warnings = "", []
-            # A problems/plans section the user gave nothing for keeps its placeholder: a model
-            # would fill it with invented shortcomings or plans.
-            if use_llm and not planned.placeholder and not fatal.is_set():
-                try:
-                    text, warnings = self._llm_section(facts, planned, numbers[position], headings, passages, position)
-                    if text:
-                        llm_written.append(position)
-                except _llm_error() as exc:
-                    if exc.kind in FATAL_LLM_KINDS:
-                        fatal.set()
-                        failure.append(exc.message)
-                    warnings = [Warning("llm_error", f"大模型生成失败：{exc.message}本节暂用离线草稿，可稍后重写。")]
-            if not text:
-                text = self._offline_text(facts, planned, outline, passages, position, slots[position])
-            section = Section(
-                heading=previous.heading,
-                text=text,
-                role=planned.role,
-                topic=planned.topic,
-                facts=list(planned.facts),
-                sources=[_source(p) for p in passages],
-                warnings=warnings + self._check(text, facts, planned, passages),
-                locked=previous.locked,
-            )
-            if position == 0:
-                section.warnings += injection_warnings(facts)
-            self.store.save_section(draft.id, position, section, note="生成")
-            draft.sections[position] = section
-            self.events.section_done(position, section)
 
         workers = self.concurrency if use_llm else 1
         error: BaseException | None = None
@@ -213,65 +224,86 @@ class Drafter:
                             f.cancel()
         if error is not None:
             raise error
-        if failure:
-            message = f"{failure[0]}本次已改用离线方式生成，草稿已保存。"
-            self.events.notice(message)
-            return message, len(llm_written)
-        return "", len(llm_written)
+        if run.report.summary():
+            self.events.notice(run.report.summary())
+        return run.report
 
-    def _llm_section(
-        self,
-        facts: Facts,
-        planned: PlannedSection,
-        number: str,
-        headings: list[str],
-        passages: list[SearchResult],
-        position: int,
-    ) -> tuple[str, list[Warning]]:
-        assert self.llm is not None
-        messages = section_messages(facts, planned, number, headings, passages)
-        others = [h for h in headings if h and h != planned.heading]
-        text = write_section(
-            self.llm,
+    def _write_one(self, draft: Draft, run: _Run, position: int) -> None:
+        facts, planned = run.facts, run.outline.sections[position]
+        previous = draft.sections[position]
+        self.events.section_started(position, previous)
+        passages = self._passages(facts, planned)
+        text = self._offline_text(facts, planned, run.outline, passages, position, run.slots[position])
+        origin, reason = "offline", ""
+        # A problems/plans section the user gave nothing for keeps its placeholder: a model
+        # would fill it with invented shortcomings or plans.
+        if run.use_llm and not planned.placeholder:
+            attempt = self._by_model(run, position, text, passages)
+            run.record(position, attempt)
+            if attempt.accepted:
+                text, origin = attempt.text, "llm"
+            else:
+                origin, reason = "fallback", attempt.reason
+        section = Section(
+            heading=previous.heading,
+            text=text,
+            role=planned.role,
+            topic=planned.topic,
+            facts=list(planned.facts),
+            sources=[_source(p) for p in passages],
+            warnings=self._check(text, facts, planned, passages),
+            locked=previous.locked,
+            origin=origin,
+            origin_reason=reason,
+        )
+        if reason:
+            section.warnings.insert(0, Warning("llm_fallback", f"大模型的输出未采用（{reason}），本节为离线稿。"))
+        if position == 0:
+            section.warnings += injection_warnings(facts)
+        self.store.save_section(draft.id, position, section, note="生成")
+        draft.sections[position] = section
+        self.events.section_done(position, section)
+
+    def _by_model(self, run: _Run, position: int, faithful: str, passages: list[SearchResult]) -> Attempt:
+        """The model's text for one section, through the gate (or why there is none)."""
+        assert self.model is not None
+        if run.fatal:
+            return Attempt(reason=run.fatal, codes=["llm_error:fatal"])
+        now = time.monotonic()
+        if now >= run.deadline:
+            return Attempt(reason="整篇生成超过了时限", codes=["llm_error:timeout"])
+        facts, planned = run.facts, run.outline.sections[position]
+        polish = self.strategy == "polish"
+        target = max(planned.target_chars, len(faithful))
+        others = [s for s in run.outline.sections if s is not planned]
+        expect = Expectation(
+            facts=facts,
+            role=planned.role,
+            heading=planned.heading,
+            items=() if planned.role == "opening" else tuple(planned.facts),
+            other_headings=tuple(s.heading for s in others if s.heading),
+            other_items=tuple(f for s in others for f in s.facts),
+            max_chars=max_chars_for(target),
+            given=faithful if polish else "",
+        )
+        if polish:
+            messages = polish_messages(facts, planned, faithful)
+        else:
+            messages = section_messages(facts, planned, run.numbers[position], run.headings, passages)
+        attempt = self.model.ask(
             messages,
-            planned,
-            facts.title,
-            others,
-            facts.union_name,
+            expect,
+            max_tokens=max_tokens_for(target),
+            deadline=min(now + self.limits.section_seconds, run.deadline),
+            previous=faithful if polish else "",
             on_delta=lambda d: self.events.delta(position, d),
             on_restart=lambda: self.events.restart(position),
         )
-        if planned.role == "opening" and text:
-            text = _with_hand_over(_one_paragraph(text), facts)
-        warnings: list[Warning] = []
-        try:
-            text = self._repair(facts, planned, text, passages, others)
-        except _llm_error() as exc:  # the first answer stands; the guard reports what is wrong
-            warnings.append(Warning("llm_error", f"自动修正失败：{exc.message}请核对本节的提示。"))
-        if planned.role == "opening" and text:
-            text = _with_hand_over(_one_paragraph(text), facts)
-        return text, warnings
-
-    def _repair(
-        self,
-        facts: Facts,
-        planned: PlannedSection,
-        text: str,
-        passages: list[SearchResult],
-        others: Sequence[str],
-    ) -> str:
-        """One automatic repair pass for invented figures, missing facts, copies and noise."""
-        assert self.llm is not None
-        problems = [w for w in self._check(text, facts, planned, passages) if w.kind in NEEDS_REPAIR]
-        if not problems or not text:
-            return text
-        section = Section(heading=planned.heading, text=text, facts=list(planned.facts))
-        fixed = self.llm.chat(
-            repair_messages(facts, section, repair_instructions(problems), facts.title),
-            max_tokens=len(text) * 2 + 200,
-        )
-        fixed = clean_output(fixed, planned.heading, facts.title, others, facts.union_name)
-        return fixed or text
+        if attempt.failed_call in FATAL_LLM_KINDS:
+            run.fatal = run.fatal or attempt.reason
+        if attempt.accepted and planned.role == "opening":
+            attempt.text = _with_hand_over(_one_paragraph(attempt.text), facts)
+        return attempt
 
     def _offline_text(
         self,
@@ -319,61 +351,78 @@ class Drafter:
         return check_section(text, facts, planned.facts, corpus, planned.role, self._corpus_copies())
 
     def _corpus_copies(self) -> CopyIndex | None:
-        """The copy index over every chunk of the corpus, rebuilt when the index is reloaded."""
+        """The copy index over every chunk of the corpus, rebuilt when the index is reloaded.
+
+        Built for the gate's stricter limit; the guard's warnings keep only its longer copies.
+        """
         if self.retriever is None:
             return None
         chunks = self.retriever.index.chunks
         with self._copy_lock:
             if self._copy_index is None or self._copy_index[0] != id(chunks):
-                self._copy_index = (id(chunks), CopyIndex([c.text for c in chunks]))
+                self._copy_index = (id(chunks), CopyIndex([c.text for c in chunks], limit=GATE_COPY_LIMIT))
             return self._copy_index[1]
 
     # ---- revising ---------------------------------------------------------------------------------
     def revise(
         self, draft_id: str, position: int, *, instruction: str = "", action: str = "", offline: bool = False
     ) -> Section:
+        """One section rewritten (with an instruction) or polished, expanded or shortened.
+
+        The model's text replaces the current one only through the acceptance gate; otherwise
+        nothing is stored and a RevisionNotAccepted says why.
+        """
         draft, section = self._editable_section(draft_id, position)
         if action and action not in REVISE_ACTIONS:
-            raise UserError(f"不支持的操作 {action}：可用 polish、expand、shorten。")
+            raise UserError(f"不支持的操作 {action}：可用 {'、'.join(REVISE_ACTIONS)}。")
+        chosen = REVISE_ACTIONS.get(action)
         facts = Facts.from_dict(draft.facts)
-        planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts), len(section.text))
-        if self.llm is None or offline:
-            if action not in ("expand", "shorten"):
-                raise UserError("离线模式只支持扩写和精简；重写和润色需要配置大模型（OPENAI_BASE_URL 等）。")
+        name = section.heading and f"“{section.heading}”一节" or "开头段"
+        if self.model is None or offline:
+            if chosen is None or chosen.needs_model:
+                offline_ones = "、".join(a.label for a in REVISE_ACTIONS.values() if not a.needs_model)
+                raise UserError(f"离线模式只支持{offline_ones}；重写和润色需要接入大模型。")
+            planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
             passages = self._passages(facts, planned)
-            text = offline_resize(section, action, passages, facts.unit_name + str(position), facts)
-            note = {"expand": "扩写（离线）", "shorten": "精简（离线）"}[action]
-        else:
-            request = REVISE_ACTIONS[action] if action else instruction.strip()
-            if not request:
-                raise UserError("请填写修改要求，或选择润色、扩写、精简。")
-            others = [s.heading for s in draft.sections if s.heading and s.heading != section.heading]
-            try:
-                raw = self.llm.chat(
-                    revise_messages(facts, section, request, draft.title),
-                    max_tokens=int(len(section.text) * 3 + 300),
-                    on_delta=lambda d: self.events.delta(position, d),
-                    on_restart=lambda: self.events.restart(position),
-                )
-            except _llm_error() as exc:
-                raise UserError(f"修改失败：{exc.message} 原文未改动。") from exc
-            text = clean_output(raw, section.heading, draft.title, others, facts.union_name)
-            if not text:
-                raise UserError("大模型没有返回正文，原文未改动，请重试。")
-            try:
-                text = self._repair(facts, planned, text, self._passages(facts, planned), others)
-            except _llm_error():
-                pass  # keep the unrepaired text; the guard's warnings below say what is wrong
-            if section.role == "opening":
-                text = _with_hand_over(_one_paragraph(text), facts)
-            note = {"polish": "润色", "expand": "扩写", "shorten": "精简"}.get(action, f"重写：{request[:30]}")
-        return self._save_revision(draft_id, position, section, text, facts, note)
+            text = offline_resize(section, chosen.name, passages, facts.unit_name + str(position), facts)
+            return self._save_revision(draft_id, position, section, text, facts, f"{chosen.label}（离线）", "offline")
+        request = chosen.request if chosen else instruction.strip()
+        if not request:
+            raise UserError("请填写修改要求，或选择润色、扩写、精简。")
+        expect = Expectation(
+            facts=facts,
+            role=section.role,
+            heading=section.heading,
+            items=() if section.role == "opening" else tuple(section.facts),
+            other_headings=tuple(s.heading for s in draft.sections if s.heading and s.heading != section.heading),
+            max_chars=max_chars_for(int(len(section.text) * (chosen.length if chosen else 1.5))),
+            given=section.text,
+            action=chosen.name if chosen else "rewrite",
+        )
+        attempt = self.model.ask(
+            revise_messages(facts, section, request, draft.title, chosen.name if chosen else ""),
+            expect,
+            max_tokens=int(len(section.text) * 3 + 300),
+            deadline=time.monotonic() + self.limits.section_seconds,
+            previous=section.text,
+            on_delta=lambda d: self.events.delta(position, d),
+            on_restart=lambda: self.events.restart(position),
+        )
+        if not attempt.accepted:
+            self.events.restart(position)  # a UI showing the streamed answer goes back to the text
+            raise RevisionNotAccepted(f"{name}的修改未采用：{attempt.reason}。原文未改动。")
+        text = attempt.text
+        if section.role == "opening":
+            text = _with_hand_over(_one_paragraph(text), facts)
+        note = chosen.label if chosen else f"重写：{request[:30]}"
+        return self._save_revision(draft_id, position, section, text, facts, note, "llm")
 
     def edit(self, draft_id: str, position: int, text: str, heading: str | None = None) -> Section:
         draft, section = self._editable_section(draft_id, position)
         if heading is not None:
             section.heading = heading.strip()
-        return self._save_revision(draft_id, position, section, text.strip(), Facts.from_dict(draft.facts), "手工修改")
+        facts = Facts.from_dict(draft.facts)
+        return self._save_revision(draft_id, position, section, text.strip(), facts, "手工修改", "user")
 
     def _editable_section(self, draft_id: str, position: int) -> tuple[Draft, Section]:
         """The draft and its section at `position`, or a Chinese error if it cannot be changed."""
@@ -386,11 +435,12 @@ class Drafter:
         return draft, section
 
     def _save_revision(
-        self, draft_id: str, position: int, section: Section, text: str, facts: Facts, note: str
+        self, draft_id: str, position: int, section: Section, text: str, facts: Facts, note: str, origin: str
     ) -> Section:
         planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
         passages = [SearchResult("", s.snippet, 0, s.source, s.article, s.heading, "", "", "", "") for s in section.sources]
         section.text = text
+        section.origin, section.origin_reason = origin, ""
         section.warnings = self._check(text, facts, planned, passages)
         if position == 0:
             section.warnings += injection_warnings(facts)
@@ -399,74 +449,41 @@ class Drafter:
         return section
 
 
-def offline_resize(
-    section: Section, action: str, passages: list[SearchResult], seed: str, facts: Facts | None = None
-) -> str:
-    """Deterministic expand/shorten without an LLM. Every fact's words and figures stay.
+class RevisionNotAccepted(UserError):
+    """The model's revision did not pass the gate: nothing was stored."""
 
-    Shorten keeps the first sentence and every sentence that carries a fact (its figures or its
-    words) or a placeholder, dropping the framing in between. Expand adds our own figure-free
-    sentences for the section's topics (about half as much again), before its closing paragraph.
-    """
-    if PLACEHOLDER_OPEN in section.text and not section.facts:
-        raise UserError("本节还是待补充内容：请先填写（手工修改）后再扩写或精简。")
-    unit_type = facts.unit_type if facts else ""
-    if action == "shorten":
-        return _shorten(section)
-    if section.role in ("problems", "plans", "opening"):
-        pool = list(TAIL_EXPAND[section.role])
-    else:
-        planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
-        banks = [PHRASES[t] for t in compose.section_topics(planned)]
-        pool = compose.usable_frames(passages, section.topic, unit_type)
-        pool += [m for b in banks for m in b["method"]]
-        pool += list(PHRASES["综合"]["method"])  # beyond what the first composition used
-        pool += [lead + e for lead, e in zip(("同时，", "由此，"), banks[0]["effect"], strict=False)]
-    pool = [compose.adapt(p, unit_type) for p in pool]
-    pool = [p for p in dict.fromkeys(pool) if p not in section.text]
-    wanted = max(len(section.text) // 2, 40)
-    extra: list[str] = []
-    for sentence in compose.pick(pool, seed + "expand", len(pool)):
-        if sum(len(e) for e in extra) >= wanted:
-            break
-        extra.append(sentence)
-    if not extra:
-        raise UserError("离线模式下本节已无可补充的通用表述；如需进一步扩写，请配置大模型或补充事实。")
-    added = "".join(extra)
-    if section.role == "opening":  # the opening must still end with its hand-over sentence
-        head, sep, tail = section.text.rpartition("现将")
-        return (head + added + sep + tail) if sep else section.text + added
-    paragraphs = section.text.split("\n")
-    if len(paragraphs) > 1:
-        return "\n".join([*paragraphs[:-1], added, paragraphs[-1]])
-    return section.text + "\n" + added
+    def __init__(self, message: str) -> None:
+        super().__init__(message, exit_code=4)
 
 
-def _shorten(section: Section) -> str:
-    fact_numbers = {n for f in section.facts for n in number_tokens(f)}
-    clauses = [compose.as_clause(f) for f in section.facts]
-    paragraphs: list[str] = []
-    dropped = 0
-    for paragraph in section.text.split("\n"):
-        sentences = [x for x in _SENTENCE.findall(paragraph) if x.strip()]
-        keep = [
-            x for x in sentences
-            if (not paragraphs and x is sentences[0])  # the section's first sentence
-            or set(number_tokens(x)) & fact_numbers
-            or any(c and (c in x or x.strip("；。一二三四五六七八九十是") in c) for c in clauses)
-            or "【" in x
-        ]
-        dropped += len(sentences) - len(keep)
-        if keep:
-            paragraphs.append(_close("".join(keep).strip()))
-    if not dropped:
-        raise UserError("本节已经很精简，离线模式无法再缩短；请手工修改或配置大模型后再试。")
-    return "\n".join(paragraphs)
+@dataclass
+class _Run:
+    """One drafting run's shared state across the section threads."""
 
+    facts: Facts
+    outline: Outline
+    use_llm: bool
+    deadline: float  # time.monotonic() by which the model must be done
+    report: GenerationReport = field(default_factory=GenerationReport)
+    fatal: str = ""  # set once the model proved unusable: not asked again
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-def _close(paragraph: str) -> str:
-    """A paragraph cut after "二是…；" ends with a full stop, not a semicolon."""
-    return paragraph[:-1] + "。" if paragraph.endswith(("；", "，")) else paragraph
+    def __post_init__(self) -> None:
+        self.headings = [s.heading for s in self.outline.sections]
+        self.numbers = section_numbers(self.headings)
+        self.slots = topic_slots(self.outline.sections)
+
+    def record(self, position: int, attempt: Attempt) -> None:
+        with self.lock:
+            report = self.report
+            report.asked += 1
+            report.prompt_tokens += attempt.prompt_tokens
+            report.completion_tokens += attempt.completion_tokens
+            if attempt.accepted:
+                report.accepted += 1
+            else:
+                report.fallbacks.append((position, attempt.reason))
+            report.fatal = self.fatal
 
 
 def injection_warnings(facts: Facts) -> list[Warning]:
@@ -495,14 +512,6 @@ def _with_hand_over(text: str, facts: Facts) -> str:
     if text and text[-1] not in "。！？":
         text += "。"
     return text + compose.hand_over(facts)
-
-
-def _llm_error() -> type[Exception]:
-    """LLMError, imported only once a model is in use: offline drafting never loads openai
-    (slow to import), so the offline CLI and UI start faster."""
-    from drafter.llm import LLMError
-
-    return LLMError
 
 
 def _source(p: SearchResult) -> Source:

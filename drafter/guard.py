@@ -119,6 +119,7 @@ def check_section(
     # The copy index holds every chunk, the retrieved passages among them: scanning those again
     # would find nothing new.
     copies = copy_index.find(text) if copy_index is not None else copied_passages(text, corpus_texts)
+    copies = [c for c in copies if len(c) > COPY_LIMIT]  # the index may look for shorter runs
     for passage in copies:
         warnings.append(
             Warning("copied", f"有一段 {len(passage)} 字与范文完全相同，请改写：{passage[:30]}…", passage)
@@ -126,21 +127,3 @@ def check_section(
     if PLACEHOLDER_OPEN in text:
         warnings.append(Warning("placeholder", "本节含有待补充内容，请填写后再使用。", PLACEHOLDER_OPEN))
     return warnings
-
-
-def repair_instructions(warnings: Sequence[Warning]) -> str:
-    """What the LLM must fix in one repair pass (Chinese, for the repair prompt)."""
-    lines = []
-    for w in warnings:
-        if w.kind == "invented_number":
-            lines.append(f"- 删除数字“{w.text}”及其所在说法：它不在事实中，不得编造数据。")
-        elif w.kind == "missing_fact":
-            lines.append(f"- 必须写入这条事实，数字原样保留：{w.text}")
-        elif w.kind == "copied":
-            lines.append(f"- 这段话与范文雷同，请用自己的话改写：{w.text}")
-        elif w.kind == "noise":
-            lines.append(f"- 删除无关字样“{w.text}”。")
-    return "\n".join(lines)
-
-
-NEEDS_REPAIR = {"invented_number", "missing_fact", "copied", "noise"}

@@ -58,6 +58,20 @@ class LLMError(Exception):
         return f"LLMError(kind={self.kind!r}, status={self.status!r}, message={self.message!r})"
 
 
+@dataclass
+class Reply:
+    """A finished answer: its text, why the model stopped, and token counts when the server says."""
+
+    text: str
+    finish_reason: str = "stop"  # "length" when the model hit max_tokens: the text is cut off
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class _DeadlinePassed(Exception):
+    """The caller's deadline passed mid-answer (a model trickling tokens): stop, do not retry."""
+
+
 class _StreamIncomplete(Exception):
     """The body ended without a finish_reason: the connection dropped mid-answer."""
 
@@ -159,6 +173,8 @@ class LLMClient:
         backoff_base: float = 1.0,
         backoff_cap: float = 20.0,
         retry_after_cap: float = 30.0,
+        stall_timeout: float | None = None,
+        include_usage: bool = False,
     ) -> None:
         self.base_url = base_url.strip()
         self.model = model
@@ -167,6 +183,11 @@ class LLMClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.retry_after_cap = retry_after_cap
+        # No new byte for this long ends an attempt (a silent or stalled server).
+        self.stall_timeout = float(stall_timeout) if stall_timeout else self.timeout
+        # Ask for token counts in the stream (benchmarks); off by default, since an old server
+        # may refuse the unknown option.
+        self.include_usage = include_usage
         self._api_key = api_key or ""
         self._host = _safe_host(self.base_url)
         self._rng = random.Random()
@@ -203,6 +224,7 @@ class LLMClient:
             settings.llm_model,
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
+            stall_timeout=settings.llm_stall_timeout,
             **kwargs,
         )
 
@@ -233,13 +255,34 @@ class LLMClient:
         temperature: float = 0.3,
         on_delta: DeltaCallback | None = None,
         on_restart: RestartCallback | None = None,
+        deadline: float | None = None,
     ) -> str:
-        """Stream a reply and return its full text.
+        """The reply's text (see `complete`)."""
+        return self.complete(
+            messages, max_tokens=max_tokens, temperature=temperature, on_delta=on_delta,
+            on_restart=on_restart, deadline=deadline,
+        ).text
+
+    def complete(
+        self,
+        messages: Iterable[Message],
+        *,
+        max_tokens: int | None = None,
+        temperature: float = 0.3,
+        on_delta: DeltaCallback | None = None,
+        on_restart: RestartCallback | None = None,
+        deadline: float | None = None,
+    ) -> Reply:
+        """Stream a reply and return it whole, with its finish reason.
 
         `on_delta` gets each text piece as it arrives. If an attempt fails after some pieces
         were delivered, `on_restart` is called before the retry streams again from the start,
         so a UI can clear the partial text. An exception raised by either callback stops the
         request and propagates unchanged (that is how a caller cancels).
+
+        `deadline` (a `time.monotonic()` value) bounds the whole call, retries included: a
+        server that trickles tokens or stays silent ends in a "timeout" LLMError by then (plus
+        at most one stall timeout while waiting for a byte).
         """
         payload: dict[str, Any] = {
             "model": self.model,
@@ -249,11 +292,13 @@ class LLMClient:
         }
         if max_tokens is not None:
             payload["max_tokens"] = max_tokens
+        if self.include_usage:
+            payload["stream_options"] = {"include_usage": True}
 
-        def attempt(state: _AttemptState) -> str:
-            return self._stream_once(payload, on_delta, state)
+        def attempt(state: _AttemptState) -> Reply:
+            return self._stream_once(payload, on_delta, state, deadline)
 
-        return self._run(attempt, on_restart)
+        return self._run(attempt, on_restart, deadline)
 
     def list_models(self) -> list[str]:
         """Model ids the endpoint offers (a cheap connectivity and key check)."""
@@ -263,18 +308,30 @@ class LLMClient:
             state.opened = True
             return [m.id for m in page]
 
-        return self._run(attempt, None)
+        return self._run(attempt, None, None)
 
     # -- internals --------------------------------------------------------------
     def _stream_once(
-        self, payload: dict[str, Any], on_delta: DeltaCallback | None, state: _AttemptState
-    ) -> str:
+        self,
+        payload: dict[str, Any],
+        on_delta: DeltaCallback | None,
+        state: _AttemptState,
+        deadline: float | None,
+    ) -> Reply:
         parts: list[str] = []
-        finished = False
-        stream = self._client.chat.completions.create(**payload)
+        finish = ""
+        usage: Any = None
+        wait = self.stall_timeout
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _DeadlinePassed()
+            wait = min(wait, max(left, 0.1))
+        stream = self._client.chat.completions.create(**payload, timeout=wait)
         state.opened = True
         with stream:  # closes the connection even if a callback raises
             for chunk in stream:
+                usage = getattr(chunk, "usage", None) or usage
                 for choice in chunk.choices or ():  # usage-only chunks have no choices
                     if choice.index not in (0, None):
                         continue
@@ -285,13 +342,23 @@ class LLMClient:
                             state.emitted = True
                             on_delta(piece)
                     if choice.finish_reason:
-                        finished = True
-        if not finished:
+                        finish = str(choice.finish_reason)
+                if deadline is not None and time.monotonic() > deadline and not finish:
+                    raise _DeadlinePassed()
+        if not finish:
             raise _StreamIncomplete()
-        return "".join(parts)
+        return Reply(
+            "".join(parts),
+            finish,
+            getattr(usage, "prompt_tokens", None),
+            getattr(usage, "completion_tokens", None),
+        )
 
     def _run(
-        self, attempt: Callable[[_AttemptState], Any], on_restart: RestartCallback | None
+        self,
+        attempt: Callable[[_AttemptState], Any],
+        on_restart: RestartCallback | None,
+        deadline: float | None,
     ) -> Any:
         total = 1 + self.max_retries
         for number in range(1, total + 1):
@@ -302,9 +369,10 @@ class LLMClient:
                 failure = self._classify(exc, state)
                 if failure is None:
                     raise  # not an LLM failure (e.g. raised by a callback): let it through
-                if not failure.retryable or number == total:
-                    raise self._error(failure, attempts=number) from exc
                 delay = self._delay(number, failure.retry_after)
+                out_of_time = deadline is not None and time.monotonic() + delay >= deadline
+                if not failure.retryable or number == total or out_of_time:
+                    raise self._error(failure, attempts=number) from exc
                 log.warning(
                     "LLM request failed (%s, status %s), retry %d/%d in %.2fs",
                     failure.kind, failure.status, number, self.max_retries, delay,
@@ -324,6 +392,8 @@ class LLMClient:
 
     def _classify(self, exc: BaseException, state: _AttemptState) -> _Failure | None:
         timeouts, transport = _transport_errors()
+        if isinstance(exc, _DeadlinePassed):
+            return _Failure("timeout", False, detail="deadline")
         if isinstance(exc, _StreamIncomplete):
             return _Failure("stream", True)
         if isinstance(exc, openai.APITimeoutError):
@@ -368,9 +438,11 @@ class LLMClient:
                 f"无法连接到大模型服务（{host}）{tail}：请检查 OPENAI_BASE_URL 是否正确、"
                 "服务是否已启动。"
             )
+        elif kind == "timeout" and failure.detail == "deadline":
+            text = "大模型输出太慢，超过了本节的时限。"
         elif kind == "timeout":
             text = (
-                f"大模型服务响应超时（超过 {self.timeout:g} 秒）{tail}：请稍后再试，"
+                f"大模型服务响应超时（超过 {self.stall_timeout:g} 秒没有输出）{tail}：请稍后再试，"
                 "或调大 DRAFTER_LLM_TIMEOUT。"
             )
         elif kind == "stream":

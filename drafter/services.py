@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from drafter.config import BUNDLED_CORPUS, Settings
-from drafter.drafting import Drafter, DraftEvents
+from drafter.drafting import Drafter, DraftEvents, Limits
 from drafter.errors import UserError
 from drafter.index import CorpusIndex, open_index
 from drafter.ingest import IngestReport, ingest
@@ -84,4 +84,6 @@ def make_drafter(
         llm=llm,
         concurrency=settings.llm_concurrency,
         events=events,
+        limits=Limits(settings.llm_section_deadline, settings.llm_draft_deadline),
+        strategy=settings.llm_strategy,
     )

@@ -26,7 +26,7 @@ from typing import Any
 
 from drafter.draft import Draft, Section, Signoff, Source, Warning
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
 _SCHEMA = """
@@ -54,13 +54,20 @@ CREATE TABLE IF NOT EXISTS section_versions (
     locked INTEGER NOT NULL DEFAULT 0,
     note TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
+    origin TEXT NOT NULL DEFAULT 'offline',
+    origin_reason TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (draft_id, position, version)
 );
 CREATE INDEX IF NOT EXISTS drafts_by_update ON drafts(updated_at);
 """
 
 # Content columns: what makes two versions different (everything but the lock flag).
-_CONTENT = ("heading", "text", "role", "topic", "facts", "sources", "warnings")
+_CONTENT = ("heading", "text", "role", "topic", "facts", "sources", "warnings", "origin", "origin_reason")
+# Columns added after the first release: (table, column, definition), added when missing.
+_ADDED_COLUMNS = (
+    ("section_versions", "origin", "TEXT NOT NULL DEFAULT 'offline'"),
+    ("section_versions", "origin_reason", "TEXT NOT NULL DEFAULT ''"),
+)
 
 
 class StoreError(Exception):
@@ -122,6 +129,8 @@ def _section_row(section: Section) -> dict[str, Any]:
         "sources": _dumps(d["sources"]),
         "warnings": _dumps(d["warnings"]),
         "locked": int(bool(d["locked"])),
+        "origin": d["origin"],
+        "origin_reason": d["origin_reason"],
     }
 
 
@@ -135,6 +144,8 @@ def _row_section(row: Mapping[str, Any] | sqlite3.Row) -> Section:
         sources=[Source(**s) for s in json.loads(row["sources"])],
         warnings=[Warning(**w) for w in json.loads(row["warnings"])],
         locked=bool(row["locked"]),
+        origin=row["origin"],
+        origin_reason=row["origin_reason"],
     )
 
 
@@ -151,6 +162,10 @@ class DraftStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     con.execute(statement)
+            for table, column, definition in _ADDED_COLUMNS:
+                present = {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
             con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # ------------------------------------------------------------------ connections
@@ -243,12 +258,13 @@ class DraftStore:
         version = int(row[0]) + 1
         con.execute(
             "INSERT INTO section_versions (draft_id, position, version, parent, heading, text,"
-            " role, topic, facts, sources, warnings, locked, note, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " role, topic, facts, sources, warnings, locked, note, created_at, origin, origin_reason)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 draft_id, position, version, parent, values["heading"], values["text"],
                 values["role"], values["topic"], values["facts"], values["sources"],
-                values["warnings"], values["locked"], note, now,
+                values["warnings"], values["locked"], note, now, values["origin"],
+                values["origin_reason"],
             ),
         )
         return version

@@ -161,7 +161,8 @@ def section_reply(request: dict[str, Any]) -> str:
 def test_draft_with_the_llm(data_dir: Path, tmp_path: Path, fake_llm: FakeLLM) -> None:
     fake_llm.responder = section_reply
     out = tmp_path / "out.json"
-    result = drafter(data_dir, "draft", str(FACTS), "-o", str(out), **fake_llm.env())
+    # The model writes each section from the facts (the "write" strategy's prompts).
+    result = drafter(data_dir, "draft", str(FACTS), "-o", str(out), DRAFTER_LLM_STRATEGY="write", **fake_llm.env())
     assert result.returncode == 0, result.stderr
     no_traceback(result)
     assert "fake-model" in result.stderr and "test-key" not in result.stderr + result.stdout
@@ -188,7 +189,7 @@ def test_unusable_llm_gives_one_chinese_message_and_exit_3(
     assert "wrong-key" not in result.stderr and "LLM request failed" not in result.stderr
     expected = "无法连接到大模型服务" if failure == "refused" else "密钥"
     assert result.stderr.count(expected) == 1, result.stderr
-    assert "已改用离线方式生成，草稿已保存" in result.stderr
+    assert "大模型没有写成任何一节" in result.stderr and "改用离线稿" in result.stderr
     assert out.exists() and load_facts(FACTS).title in out.read_text(encoding="utf-8")
     did = draft_id(result.stderr)
     shown = json.loads(drafter(data_dir, "show", did, "--json").stdout)

@@ -229,12 +229,24 @@ def test_regenerate_leaves_locked_sections_byte_identical(drafter: Drafter) -> N
     drafter.edit(draft.id, 2, "我自己写的第二节，没有锁定。")
     store.set_locked(draft.id, 1, True)
     locked_history = store.history(draft.id, 1)
-    result = drafter.regenerate(draft.id, offline=True)
+    result = drafter.regenerate(draft.id, offline=True, replace_edited=True)
     after = result.draft
     assert after.sections[1].text == "我自己写的第一节，锁定后不许改。" and after.sections[1].locked
     assert store.history(draft.id, 1) == locked_history  # not even a new version
     assert after.sections[2].text == draft.sections[2].text  # regenerated from the facts again
+    assert after.sections[2].origin == "offline"
     assert [s.text for s in after.sections[3:]] == [s.text for s in draft.sections[3:]]
+
+
+def test_regenerate_skips_hand_edited_sections_unless_asked(drafter: Drafter) -> None:
+    draft = drafter.draft(load_facts(DATA / "unseen" / "coal_h1.yaml"), offline=True).draft
+    drafter.edit(draft.id, 2, "我自己写的第二节。")
+    assert drafter.store.get(draft.id).sections[2].origin == "user"
+    result = drafter.regenerate(draft.id, offline=True)
+    assert result.report.skipped_edited == [2]
+    assert result.draft.sections[2].text == "我自己写的第二节。"
+    assert result.draft.sections[2].origin == "user"
+    assert [s.text for s in result.draft.sections[3:]] == [s.text for s in draft.sections[3:]]
 
 
 # ---- transactions ------------------------------------------------------------------------------

@@ -11,14 +11,12 @@ from drafter.draft import placeholder
 from drafter.facts import parse_facts
 from drafter.guard import (
     COPY_LIMIT,
-    NEEDS_REPAIR,
     NOISE,
     CopyIndex,
     check_section,
     copied_passages,
     invented_numbers,
     missing_facts,
-    repair_instructions,
 )
 
 FACTS = parse_facts(
@@ -165,12 +163,3 @@ def test_opening_is_not_checked_for_missing_facts() -> None:
     assert check_section("开头没有数字。", FACTS, FACTS.facts, [], role="opening") == []
 
 
-def test_repair_instructions_cover_every_repairable_kind() -> None:
-    text = "新建工会12家，另有7家。小编。" + CORPUS[0][:50]
-    warnings = [w for w in check_section(text, FACTS, FACTS.facts[:1], CORPUS) if w.kind in NEEDS_REPAIR]
-    instructions = repair_instructions(warnings)
-    assert "“7”" in instructions
-    assert FACTS.facts[0] in instructions
-    assert "小编" in instructions
-    assert "改写" in instructions
-    assert len(instructions.splitlines()) == len(warnings)

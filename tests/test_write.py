@@ -1,4 +1,4 @@
-"""The LLM section writer: prompts (delimited data, system rules) and output cleanup."""
+"""The messages we send a model: delimited data, system rules, every template placeholder filled."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import re
 import pytest
 
 from drafter.facts import parse_facts
-from drafter.guard import NOISE
 from drafter.outline import PlannedSection, plan_outline
 from drafter.prompts import PromptError, load_template, placeholders, render
 from drafter.retrieve import SearchResult
 from drafter.write import (
-    clean_output,
     max_chars_for,
     max_tokens_for,
     repair_messages,
@@ -38,95 +36,8 @@ OTHERS = ["抓帮扶，把温暖送到职工心坎上", "抓竞赛，团结动�
 BODY = "我们坚持把建会入会作为基础工作。新建非公企业工会12家，新发展会员860人。工会组织覆盖面进一步扩大。"
 
 
-def clean(text: str, heading: str = HEADING, max_chars: int | None = None) -> str:
-    return clean_output(text, heading, TITLE, OTHERS, FACTS.union_name, max_chars)
-
-
 def passage(text: str, heading: str = "一、抓组建") -> SearchResult:
     return SearchResult("id1", text, 1.0, "a.txt", "某镇工会总结", heading, "乡镇/街道", "年度", "body", "组织建设")
-
-
-# ---- cleanup ---------------------------------------------------------------------------------
-def test_clean_text_passes_unchanged() -> None:
-    assert clean(BODY) == BODY
-
-
-def test_title_own_heading_markdown_and_signoff_are_removed() -> None:
-    raw = (
-        f"# {TITLE}\n\n## 一、{HEADING}\n\n**{BODY}**\n\n"
-        f"{FACTS.union_name}\n2025年12月31日\n"
-    )
-    assert clean(raw) == BODY
-
-
-def test_markdown_bullets_and_emphasis_become_plain_paragraphs() -> None:
-    raw = "- 坚持服务职工。\n* 注重**规范**建设。\n> 引用的话。\n### 小结\n`代码`"
-    out = clean(raw)
-    assert not NOISE.search(out)
-    assert not re.search(r"[*#`>]|^- ", out, re.MULTILINE)
-    assert out.splitlines() == ["坚持服务职工。", "注重规范建设。", "引用的话。", "小结", "代码"]
-
-
-def test_other_sections_are_cut_off() -> None:
-    raw = f"{BODY}\n\n二、{OTHERS[0]}\n走访慰问困难职工46户。\n\n三、存在的问题和不足\n问题很多。"
-    assert clean(raw) == BODY
-
-
-def test_a_bare_other_heading_without_number_is_cut_too() -> None:
-    assert clean(f"{BODY}\n{OTHERS[1]}\n别的内容。") == BODY
-
-
-def test_stray_plan_heading_is_cut_in_a_body_section() -> None:
-    assert clean(f"{BODY}\n下一步工作打算：\n继续努力。") == BODY
-
-
-def test_model_numbered_list_items_with_figures_are_kept() -> None:
-    raw = "一、新建非公企业工会12家，新发展会员860人。\n二、工会组织覆盖面进一步扩大。"
-    assert clean(raw) == raw
-
-
-def test_chatty_preamble_notes_and_echoed_delimiters_are_removed() -> None:
-    raw = (
-        "好的，以下是本节正文：\n<<<正文开始\n" + BODY + "\n正文结束>>>\n---\n（本节约 80 字）\n注：以上内容仅供参考。"
-    )
-    assert clean(raw) == BODY
-
-
-def test_own_heading_echoed_in_the_middle_is_dropped() -> None:
-    assert clean(f"{BODY}\n（一）{HEADING}\n工作取得实效。") == BODY + "\n工作取得实效。"
-
-
-def test_signoff_on_one_line_ends_the_section() -> None:
-    raw = f"{BODY}\n{FACTS.union_name} 2025年12月31日\n附：后面的东西。"
-    assert clean(raw) == BODY
-
-
-def test_restarting_the_document_is_cut() -> None:
-    assert clean(f"{BODY}\n{TITLE}\n2025年，我镇……") == BODY
-
-
-def test_repeated_sentences_and_paragraphs_are_dropped() -> None:
-    loop = "工会组织覆盖面进一步扩大。"
-    raw = BODY + "\n" + loop * 5 + "\n" + BODY
-    assert clean(raw) == BODY
-
-
-def test_run_on_is_cut_at_a_sentence_end() -> None:
-    raw = BODY + "".join(f"第{n}句：我们继续坚持服务职工的宗旨。" for n in range(200))
-    out = clean(raw, max_chars=max_chars_for(150))
-    assert out.startswith(BODY)
-    assert len(out) <= max_chars_for(150)
-    assert out.endswith("。")
-
-
-def test_opening_labels_are_removed_and_opening_kept() -> None:
-    opening = "2025年，青山镇总工会在镇党委领导下扎实工作。现将一年来的工作总结如下："
-    assert clean(f"开头段：\n{opening}", heading="") == opening
-    assert clean(f"## 开头\n{opening}\n一、{HEADING}\n正文。", heading="") == opening
-
-
-def test_everything_removed_gives_empty_text() -> None:
-    assert clean(f"# {TITLE}\n## {HEADING}\n") == ""
 
 
 # ---- prompts ----------------------------------------------------------------------------------

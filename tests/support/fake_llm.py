@@ -74,6 +74,7 @@ class Fault:
     after_chars: int = 0
     text: str = ""
     clean: bool = False  # cut_stream: end the HTTP body properly, just without finish/[DONE]
+    finish: str = "stop"  # reply: the finish_reason sent ("length" = cut off at max_tokens)
 
     def label(self) -> str:
         if self.kind == "status":
@@ -277,7 +278,8 @@ class _Handler(BaseHTTPRequestHandler):
         cut_at = fault.after_chars if fault is not None and breaks else None
 
         if body.get("stream"):
-            self._stream(rec, body, pieces, delay, fake.first_token_delay, cut_at, fault)
+            finish = fault.finish if fault is not None and fault.kind == "reply" else "stop"
+            self._stream(rec, body, pieces, delay, fake.first_token_delay, cut_at, fault, finish)
         else:
             self._wait(fake.first_token_delay + delay * len(pieces))
             if cut_at is not None:
@@ -307,7 +309,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_error(code, message, err_type, err_code, headers)
 
     def _stream(self, rec: RecordedRequest, body: dict[str, Any], pieces: list[str],
-                delay: float, first_delay: float, cut_at: int | None, fault: Fault | None) -> None:
+                delay: float, first_delay: float, cut_at: int | None, fault: Fault | None,
+                finish: str = "stop") -> None:
         fake = self.server.fake
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -349,7 +352,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._break_stream(rec, fault)
             return
         rec.outcome = "ok"
-        self._write_chunk(event({}, "stop"))
+        self._write_chunk(event({}, finish))
         options = body.get("stream_options") or {}
         if isinstance(options, dict) and options.get("include_usage"):
             usage = _usage(body, "".join(pieces))
@@ -532,9 +535,10 @@ class FakeLLM:
         """Send ``after_chars`` characters, then go silent for ``seconds`` and close."""
         return self._push(Fault("stall_stream", after_chars=after_chars, seconds=seconds), times)
 
-    def reply(self, text: str, *, times: int = 1) -> FakeLLM:
-        """Answer the next request with ``text`` instead of the responder's reply."""
-        return self._push(Fault("reply", text=text), times)
+    def reply(self, text: str, *, times: int = 1, finish: str = "stop") -> FakeLLM:
+        """Answer the next request with ``text`` instead of the responder's reply; ``finish``
+        is the finish_reason sent ("length": the model was cut off at max_tokens)."""
+        return self._push(Fault("reply", text=text, finish=finish), times)
 
     @property
     def pending_faults(self) -> int:
