@@ -30,7 +30,7 @@ from drafter.guard import NEEDS_REPAIR, CopyIndex, check_section, repair_instruc
 from drafter.outline import Outline, PlannedSection, plan_outline, topic_slots
 from drafter.phrases import PHRASES, TAIL_EXPAND
 from drafter.retrieve import Retriever, SearchResult
-from drafter.store import DraftStore
+from drafter.store import HAND_EDIT_NOTE, DraftStore
 from drafter.write import (
     REVISE_ACTIONS,
     clean_output,
@@ -110,14 +110,20 @@ class Drafter:
         error, by_llm = self._generate(draft, facts, outline, positions, use_llm)
         return DraftResult(self._settle_mode(draft.id, by_llm), error)
 
-    def regenerate(self, draft_id: str, offline: bool = False) -> DraftResult:
-        """Write every unlocked section again; locked sections are never touched."""
+    def regenerate(self, draft_id: str, offline: bool = False, replace_edited: bool = False) -> DraftResult:
+        """Write every unlocked section again; locked sections are never touched, sections the
+        user edited by hand only with `replace_edited` (skipped ones are named in a notice)."""
         draft = self.store.get(draft_id)
         facts = Facts.from_dict(draft.facts)
         outline = plan_outline(facts, self.retriever)
         planned = _planned_from_draft(draft, outline)
         outline = Outline(outline.title, planned)
         positions = [i for i, s in enumerate(draft.sections) if not s.locked]
+        if not replace_edited:
+            edited = self.store.hand_edited_positions(draft_id)
+            positions = [p for p in positions if p not in edited]
+            if edited:
+                self.events.notice(f"{section_labels(draft, edited)}有您手工修改的内容，本次未重新生成。")
         use_llm = self.llm is not None and not offline
         error, by_llm = self._generate(draft, facts, outline, positions, use_llm)
         return DraftResult(self._settle_mode(draft_id, by_llm), error)
@@ -373,7 +379,7 @@ class Drafter:
         draft, section = self._editable_section(draft_id, position)
         if heading is not None:
             section.heading = heading.strip()
-        return self._save_revision(draft_id, position, section, text.strip(), Facts.from_dict(draft.facts), "手工修改")
+        return self._save_revision(draft_id, position, section, text.strip(), Facts.from_dict(draft.facts), HAND_EDIT_NOTE)
 
     def _editable_section(self, draft_id: str, position: int) -> tuple[Draft, Section]:
         """The draft and its section at `position`, or a Chinese error if it cannot be changed."""
@@ -397,6 +403,14 @@ class Drafter:
         self.store.save_section(draft_id, position, section, note=note)
         self.events.section_done(position, section)
         return section
+
+
+def section_labels(draft: Draft, positions: Sequence[int]) -> str:
+    """第3节“抓组建…”、第1节（开头段）: sections as the user sees them numbered (CLI and cards)."""
+    return "、".join(
+        f"第{p + 1}节“{draft.sections[p].heading}”" if draft.sections[p].heading else f"第{p + 1}节（开头段）"
+        for p in positions
+    )
 
 
 def offline_resize(
