@@ -269,6 +269,8 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
         lambda: drafter.regenerate(args.draft_id, offline=args.offline, replace_edited=args.replace_edited)
     )
     _write_output(result.draft, None, args.json)
+    if result.report.skipped_edited:  # the drafter's notice named them
+        say("如需连同手工修改的节一起重新生成，请加 --replace-edited。")
     return result.report.exit_code
 
 
@@ -298,14 +300,24 @@ def provenance(draft: Any) -> str:
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     from drafter.store import DraftStore
 
-    drafts = DraftStore(settings.drafts_db).list_drafts()
+    store = DraftStore(settings.drafts_db)
+    drafts = (store if args.owner is None else store.for_owner(args.owner)).list_drafts()
     if args.json:
         emit_json([d.__dict__ for d in drafts])
         return 0
     if not drafts:
         print("还没有草稿。")
     for d in drafts:
-        print(f"{d.id}  {d.updated_at}  {d.mode:7}  {d.title}")
+        print(f"{d.id}  {d.updated_at}  {d.mode:7}  {d.owner or '（未登录用户）'}  {d.title}")
+    return 0
+
+
+@command("transfer")
+def cmd_transfer(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.store import DraftStore
+
+    _with_store_errors(lambda: DraftStore(settings.drafts_db).set_owner(args.draft_id, args.to))
+    say(f"草稿 {args.draft_id} 已转交给{args.to or '未登录用户'}。")
     return 0
 
 
@@ -375,17 +387,20 @@ def _add_drafting_commands(sub: Any) -> None:
     p = sub.add_parser("regenerate", help="重新生成草稿中所有未锁定的节")
     p.add_argument("draft_id", help="草稿编号")
     p.add_argument("--offline", action="store_true", help="不使用大模型")
-    p.add_argument(
-        "--replace-edited", action="store_true", help="连手工修改过的节也重新生成（默认跳过它们）"
-    )
+    p.add_argument("--replace-edited", action="store_true", help="手工修改过的节也重新生成（默认保留）")
     p.add_argument("--json", action="store_true", help="打印草稿 JSON")
 
     p = sub.add_parser("show", help="显示草稿")
     p.add_argument("draft_id", help="草稿编号")
     p.add_argument("--json", action="store_true", help="打印草稿 JSON")
 
-    p = sub.add_parser("list", help="列出草稿")
+    p = sub.add_parser("list", help="列出草稿（全部用户的）")
+    p.add_argument("--owner", help="只列出这个登录用户的草稿（空字符串为未登录用户）")
     p.add_argument("--json", action="store_true", help="输出 JSON")
+
+    p = sub.add_parser("transfer", help="把草稿转交给另一个登录用户")
+    p.add_argument("draft_id", help="草稿编号")
+    p.add_argument("--to", required=True, help="登录用户名（空字符串为未登录用户）")
 
     p = sub.add_parser("export", help="导出草稿为 Word 等格式")
     p.add_argument("draft_id", help="草稿编号")

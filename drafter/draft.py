@@ -78,6 +78,7 @@ class Draft:
     mode: str = "offline"  # llm | offline | mixed (see draft_mode)
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     facts: dict[str, Any] = field(default_factory=dict)  # the validated facts it was made from
+    owner: str = ""  # the login name it belongs to ("" without login); set by the store
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,6 +102,7 @@ class Draft:
             sections=sections,
             signoff=Signoff(**data["signoff"]),
             facts=data.get("facts", {}),
+            owner=data.get("owner", ""),
         )
 
     def numbered_headings(self) -> list[str]:

@@ -27,7 +27,7 @@ from drafter.model_text import Attempt, ModelText
 from drafter.outline import Outline, PlannedSection, plan_outline, topic_slots
 from drafter.resize import offline_resize
 from drafter.retrieve import Retriever, SearchResult
-from drafter.store import DraftStore
+from drafter.store import HAND_EDIT_NOTE, DraftStore
 from drafter.write import (
     REVISE_ACTIONS,
     STRATEGIES,
@@ -158,21 +158,20 @@ class Drafter:
         return DraftResult(self._settle_mode(draft.id), report)
 
     def regenerate(self, draft_id: str, offline: bool = False, replace_edited: bool = False) -> DraftResult:
-        """Write every unlocked section again; locked sections are never touched, and sections
-        the user edited by hand only when `replace_edited` (otherwise they are skipped, and said)."""
+        """Write every unlocked section again; locked sections are never touched, sections the
+        user edited by hand only with `replace_edited` (skipped ones are named in a notice)."""
         draft = self.store.get(draft_id)
         facts = Facts.from_dict(draft.facts)
         outline = plan_outline(facts, self.retriever)
         outline = Outline(outline.title, _planned_from_draft(draft, outline))
-        unlocked = [i for i, s in enumerate(draft.sections) if not s.locked]
-        edited = [i for i in unlocked if draft.sections[i].origin == "user" and not replace_edited]
-        positions = [i for i in unlocked if i not in edited]
+        positions = [i for i, s in enumerate(draft.sections) if not s.locked]
+        edited = [] if replace_edited else self.store.hand_edited_positions(draft_id)
+        positions = [p for p in positions if p not in edited]
+        if edited:
+            self.events.notice(f"{section_labels(draft, edited)}有您手工修改的内容，本次未重新生成。")
         use_llm = self.model is not None and not offline
         report = self._generate(draft, facts, outline, positions, use_llm)
         report.skipped_edited = edited
-        if edited:
-            names = "、".join(f"第 {i + 1} 节" for i in edited)
-            self.events.notice(f"{names}是您手工修改过的，未重新生成；如需覆盖，请选择全部重新生成。")
         return DraftResult(self._settle_mode(draft_id), report)
 
     def _settle_mode(self, draft_id: str) -> Draft:
@@ -422,7 +421,7 @@ class Drafter:
         if heading is not None:
             section.heading = heading.strip()
         facts = Facts.from_dict(draft.facts)
-        return self._save_revision(draft_id, position, section, text.strip(), facts, "手工修改", "user")
+        return self._save_revision(draft_id, position, section, text.strip(), facts, HAND_EDIT_NOTE, "user")
 
     def _editable_section(self, draft_id: str, position: int) -> tuple[Draft, Section]:
         """The draft and its section at `position`, or a Chinese error if it cannot be changed."""
@@ -447,6 +446,14 @@ class Drafter:
         self.store.save_section(draft_id, position, section, note=note)
         self.events.section_done(position, section)
         return section
+
+
+def section_labels(draft: Draft, positions: Sequence[int]) -> str:
+    """第3节“抓组建…”、第1节（开头段）: sections as the user sees them numbered (CLI and cards)."""
+    return "、".join(
+        f"第{p + 1}节“{draft.sections[p].heading}”" if draft.sections[p].heading else f"第{p + 1}节（开头段）"
+        for p in positions
+    )
 
 
 class RevisionNotAccepted(UserError):

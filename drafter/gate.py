@@ -39,6 +39,7 @@ _DELIMITER = re.compile(r"<<<|>>>|\[范文\d+\]|【(用户事实|参考范文|�
 _SUB_NUMBER = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[)）]\s*")
 _TOP_HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]")
 _SIGNOFF_DATE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
+_HAND_OVER = re.compile(r"(总结|汇报|报告)如下")
 _GENRE_HEADINGS = re.compile(r"存在的(主要)?问题|不足之处|下一步|工作打算|工作计划|工作思路|今后(的)?工作")
 _PREAMBLE = re.compile(
     r"^(好的|好|当然|以下是|下面是|根据(您|你)|按照(您|你)|这是|为您|我将|我来|现在|修改后|润色后|改写后)"
@@ -49,6 +50,7 @@ _NOTE = re.compile(r"^[（(]?(注|说明|备注|字数|提示)[：:]|^[（(](本
 _BOLD = re.compile(r"\*\*|__")
 _BULLET = re.compile(r"^\s*[-*+•]\s+")
 _SENTENCE = re.compile(r"[^。！？]+[。！？]?")
+_ORPHAN_STARTS = "，。；、：,.;:！？)）”"
 _ENDINGS = "。！？：”’」』）)…"
 _GENERIC_WORDS = frozenset(
     "工作 开展 进行 加强 推进 组织 活动 全年 本年 今年 以及 进一步 继续 积极 深入 有效 部分 相关 方面 "
@@ -161,6 +163,8 @@ def judge(
         add(Problem("truncated", "输出被截断（超出长度上限）"))
     elif text.rstrip()[-1] not in _ENDINGS and not markup:  # markup ends in ">" or "```"
         add(Problem("truncated", "输出在句子中间断开"))
+    elif text[0] in _ORPHAN_STARTS:
+        add(Problem("truncated", "输出开头残缺"))
     if scaffolding_in(text, expect):
         add(Problem("scaffolding", "夹带了提示词或任务说明"))
     if markup:
@@ -256,6 +260,8 @@ def _other_sections(text: str, expect: Expectation) -> bool:
             return True
     if expect.role == "opening":  # an opening may sum up the year with the sections' figures
         return False
+    if _HAND_OVER.search(text):  # "现将……总结如下" belongs to the opening
+        return True
     figures = set(number_tokens(text))
     borrowed = [f for f in expect.other_items if number_tokens(f) and set(number_tokens(f)) <= figures]
     return len(borrowed) >= 2

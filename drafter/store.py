@@ -11,10 +11,18 @@ Design:
   Each version records its `parent` (the version it replaced, or for an undo, the parent of
   the version it restored), which makes repeated undo walk back through earlier states.
 - The lock flag is state, not content: `set_locked` updates the current version in place.
+- The first generated version of a section is its floor. `create` stores the outline's
+  empty sections before generation; the first real text saved over such an empty
+  placeholder gets no parent, so undo never goes back to an empty section.
+- Every draft has an owner (a login name; "" without login). `DraftStore(path)` is the
+  administrator's view and sees every draft; `store.for_owner(name)` sees only that owner's
+  drafts, enforced in every query: another owner's id is "not found", exactly like an
+  unknown id, so ids cannot be probed.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -26,12 +34,14 @@ from typing import Any
 
 from drafter.draft import Draft, Section, Signoff, Source, Warning
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 2: drafts.owner; 3: section_versions.origin and origin_reason
 BUSY_TIMEOUT_MS = 30_000
+HAND_EDIT_NOTE = "手工修改"  # the note of a version the user typed (drafting.Drafter.edit)
 
-_SCHEMA = """
+_TABLES = """
 CREATE TABLE IF NOT EXISTS drafts (
     id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL DEFAULT '',
     title TEXT NOT NULL,
     mode TEXT NOT NULL,
     facts TEXT NOT NULL,
@@ -58,13 +68,18 @@ CREATE TABLE IF NOT EXISTS section_versions (
     origin_reason TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (draft_id, position, version)
 );
+"""
+# After the migrations: an index on a column that older files get only by migrating.
+_INDEXES = """
 CREATE INDEX IF NOT EXISTS drafts_by_update ON drafts(updated_at);
+CREATE INDEX IF NOT EXISTS drafts_by_owner ON drafts(owner, updated_at);
 """
 
 # Content columns: what makes two versions different (everything but the lock flag).
 _CONTENT = ("heading", "text", "role", "topic", "facts", "sources", "warnings", "origin", "origin_reason")
 # Columns added after the first release: (table, column, definition), added when missing.
 _ADDED_COLUMNS = (
+    ("drafts", "owner", "TEXT NOT NULL DEFAULT ''"),  # drafts made before owners belong to ""
     ("section_versions", "origin", "TEXT NOT NULL DEFAULT 'offline'"),
     ("section_versions", "origin_reason", "TEXT NOT NULL DEFAULT ''"),
 )
@@ -100,6 +115,18 @@ class NothingToUndo(StoreError):
         super().__init__(f"{name}没有可以撤销的修改。")
 
 
+class NewerSchema(StoreError):
+    def __init__(self, version: int) -> None:
+        super().__init__(
+            f"草稿库（格式版本 {version}）是更新版本的程序建立的，请升级 drafter 后再使用。"
+        )
+
+
+class AdminOnly(StoreError):
+    def __init__(self) -> None:
+        super().__init__("只有管理员（命令行）可以转交草稿。")
+
+
 @dataclass
 class DraftSummary:
     id: str
@@ -107,6 +134,7 @@ class DraftSummary:
     mode: str
     created_at: str
     updated_at: str
+    owner: str = ""
 
 
 def _now() -> str:
@@ -149,24 +177,56 @@ def _row_section(row: Mapping[str, Any] | sqlite3.Row) -> Section:
     )
 
 
-class DraftStore:
-    """Drafts with per-section version history in SQLite. Safe to share between threads."""
+def _run_script(con: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            con.execute(statement)
 
-    def __init__(self, path: str | Path) -> None:
+
+def _is_placeholder(row: Mapping[str, Any] | sqlite3.Row) -> bool:
+    """The empty section `create` stored before generation (never a state to go back to)."""
+    return row["parent"] is None and row["text"] == ""
+
+
+def _parent_of(current: sqlite3.Row | None) -> int | None:
+    """The parent of a version written over `current`: none over an empty placeholder."""
+    return None if current is None or _is_placeholder(current) else int(current["version"])
+
+
+class DraftStore:
+    """Drafts with per-section version history in SQLite. Safe to share between threads.
+
+    `owner` None: the administrator's view (every draft); a name: only that owner's drafts.
+    """
+
+    def __init__(self, path: str | Path, owner: str | None = None) -> None:
         self.path = Path(path).expanduser()
+        self.owner = owner
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # journal_mode is persistent in the file and must be set outside a transaction.
         with closing(self._connect()) as con:
             con.execute("PRAGMA journal_mode=WAL")
         with self._write() as con:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    con.execute(statement)
-            for table, column, definition in _ADDED_COLUMNS:
-                present = {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}
-                if column not in present:
-                    con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            _run_script(con, _TABLES)
+            self._migrate(con)
+            _run_script(con, _INDEXES)
             con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def for_owner(self, owner: str) -> DraftStore:
+        """A view of the same file that sees and creates only `owner`'s drafts."""
+        view = copy.copy(self)
+        view.owner = owner
+        return view
+
+    @staticmethod
+    def _migrate(con: sqlite3.Connection) -> None:
+        version = int(con.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise NewerSchema(version)
+        for table, column, definition in _ADDED_COLUMNS:
+            present = {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     # ------------------------------------------------------------------ connections
 
@@ -215,9 +275,12 @@ class DraftStore:
 
     # ------------------------------------------------------------------ helpers
 
-    @staticmethod
-    def _require_draft(con: sqlite3.Connection, draft_id: str) -> sqlite3.Row:
-        row = con.execute("SELECT * FROM drafts WHERE id=?", (draft_id,)).fetchone()
+    def _require_draft(self, con: sqlite3.Connection, draft_id: str) -> sqlite3.Row:
+        """The draft's row if this view may see it; another owner's draft is "not found"."""
+        row = con.execute(
+            "SELECT * FROM drafts WHERE id=? AND (? IS NULL OR owner=?)",
+            (draft_id, self.owner, self.owner),
+        ).fetchone()
         if row is None:
             raise DraftNotFound(draft_id)
         return row
@@ -276,16 +339,22 @@ class DraftStore:
     # ------------------------------------------------------------------ API
 
     def create(self, draft: Draft, note: str = "生成") -> str:
-        """Store a new draft (version 1 of each section); return its id."""
+        """Store a new draft (version 1 of each section); return its id.
+
+        An owner's view creates the draft as that owner (and sets `draft.owner`); the
+        administrator's view keeps `draft.owner`.
+        """
+        if self.owner is not None:
+            draft.owner = self.owner
         now = _now()
         with self._write() as con:
             exists = con.execute("SELECT 1 FROM drafts WHERE id=?", (draft.id,)).fetchone()
             if exists:
                 raise StoreError(f"草稿 {draft.id} 已存在，请换一个编号。")
             con.execute(
-                "INSERT INTO drafts (id, title, mode, facts, signoff, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (draft.id, draft.title, draft.mode, _dumps(draft.facts),
+                "INSERT INTO drafts (id, owner, title, mode, facts, signoff, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (draft.id, draft.owner, draft.title, draft.mode, _dumps(draft.facts),
                  _dumps(asdict(draft.signoff)), now, now),
             )
             for position, section in enumerate(draft.sections):
@@ -308,6 +377,7 @@ class DraftStore:
             sections=sections,
             signoff=Signoff(**json.loads(row["signoff"])),
             facts=json.loads(row["facts"]),
+            owner=row["owner"],
         )
 
     def save_section(
@@ -326,9 +396,8 @@ class DraftStore:
             current = self._current(con, draft_id, position)
             if current is not None and current["locked"] and not force:
                 raise SectionLocked(position, current["heading"])
-            parent = current["version"] if current is not None else None
             version = self._insert_version(
-                con, draft_id, position, _section_row(section), parent, note, now
+                con, draft_id, position, _section_row(section), _parent_of(current), note, now
             )
             self._touch(con, draft_id, now)
         return version
@@ -372,16 +441,18 @@ class DraftStore:
                         self._set_locked_row(con, current, bool(values["locked"]))
                         changed = True
                     continue
-                self._insert_version(
-                    con, draft.id, position, values, current["version"], note, now
-                )
+                self._insert_version(con, draft.id, position, values, _parent_of(current), note, now)
                 written.append(position)
             if written or changed:
                 self._touch(con, draft.id, now)
         return written
 
     def undo(self, draft_id: str, position: int, force: bool = False, note: str = "撤销") -> Section:
-        """Go back one step: write the previous state as a new version and return it."""
+        """Go back one step: write the previous state as a new version and return it.
+
+        Never past the first generated version (nor, in files from before that rule, back
+        to the empty placeholder stored before generation).
+        """
         now = _now()
         with self._write() as con:
             self._require_draft(con, draft_id)
@@ -396,6 +467,8 @@ class DraftStore:
                 "SELECT * FROM section_versions WHERE draft_id=? AND position=? AND version=?",
                 (draft_id, position, current["parent"]),
             ).fetchone()
+            if _is_placeholder(target):
+                raise NothingToUndo(position, current["heading"])
             values = {c: target[c] for c in _CONTENT}
             values["locked"] = current["locked"]  # lock is state, not content
             # The restored state's own parent, so a second undo goes one step further back.
@@ -422,6 +495,14 @@ class DraftStore:
             self._set_locked_row(con, current, locked)
             self._touch(con, draft_id, now)
 
+    def hand_edited_positions(self, draft_id: str) -> list[int]:
+        """Unlocked sections whose current text is the user's (a hand edit, or an undo back to
+        one): what regeneration would overwrite."""
+        with self._read() as con:
+            self._require_draft(con, draft_id)
+            current = self._current_all(con, draft_id)
+        return [r["position"] for r in current if not r["locked"] and r["origin"] == "user"]
+
     def history(self, draft_id: str, position: int) -> list[dict[str, Any]]:
         """Every version of one section, oldest first, as plain dicts."""
         with self._read() as con:
@@ -447,12 +528,12 @@ class DraftStore:
         return out
 
     def list_drafts(self, limit: int = 50) -> list[DraftSummary]:
-        """The most recently updated drafts first."""
+        """The most recently updated drafts (this view's) first."""
         with self._read() as con:
             rows = con.execute(
-                "SELECT id, title, mode, created_at, updated_at FROM drafts"
-                " ORDER BY updated_at DESC, rowid DESC LIMIT ?",
-                (max(0, int(limit)),),
+                "SELECT id, title, mode, created_at, updated_at, owner FROM drafts"
+                " WHERE (? IS NULL OR owner=?) ORDER BY updated_at DESC, rowid DESC LIMIT ?",
+                (self.owner, self.owner, max(0, int(limit))),
             ).fetchall()
         return [DraftSummary(**dict(r)) for r in rows]
 
@@ -462,3 +543,11 @@ class DraftStore:
             self._require_draft(con, draft_id)
             con.execute("DELETE FROM section_versions WHERE draft_id=?", (draft_id,))
             con.execute("DELETE FROM drafts WHERE id=?", (draft_id,))
+
+    def set_owner(self, draft_id: str, owner: str) -> None:
+        """Hand a draft to another owner ("" = the no-login user). Administrator only."""
+        if self.owner is not None:
+            raise AdminOnly()
+        with self._write() as con:
+            self._require_draft(con, draft_id)
+            con.execute("UPDATE drafts SET owner=? WHERE id=?", (owner, draft_id))

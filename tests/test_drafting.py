@@ -238,6 +238,31 @@ def test_regenerate_leaves_locked_sections_byte_identical(drafter: Drafter) -> N
     assert [s.text for s in after.sections[3:]] == [s.text for s in draft.sections[3:]]
 
 
+class Notices(DraftEvents):
+    def __init__(self) -> None:
+        self.notices: list[str] = []
+
+    def notice(self, message: str) -> None:
+        self.notices.append(message)
+
+
+def test_regenerate_skips_hand_edits_unless_told_and_says_which(drafter: Drafter) -> None:
+    draft = drafter.draft(load_facts(DATA / "unseen" / "coal_h1.yaml"), offline=True).draft
+    store = drafter.store
+    drafter.edit(draft.id, 2, "我自己写的第二节。")
+    edited_history = store.history(draft.id, 2)
+    versions = len(store.history(draft.id, 3))
+    drafter.events = events = Notices()
+    after = drafter.regenerate(draft.id, offline=True).draft
+    assert after.sections[2].text == "我自己写的第二节。" and store.history(draft.id, 2) == edited_history
+    assert len(store.history(draft.id, 3)) == versions + 1  # the others were written again
+    heading = draft.sections[2].heading
+    assert events.notices == [f"第3节“{heading}”有您手工修改的内容，本次未重新生成。"]
+    after = drafter.regenerate(draft.id, offline=True, replace_edited=True).draft
+    assert after.sections[2].text == draft.sections[2].text
+    assert store.undo(draft.id, 2).text == "我自己写的第二节。"  # and it can be had back
+
+
 def test_regenerate_skips_hand_edited_sections_unless_asked(drafter: Drafter) -> None:
     draft = drafter.draft(load_facts(DATA / "unseen" / "coal_h1.yaml"), offline=True).draft
     drafter.edit(draft.id, 2, "我自己写的第二节。")

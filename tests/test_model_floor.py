@@ -22,7 +22,7 @@ from drafter.llm import LLMClient
 from drafter.retrieve import Retriever
 from drafter.store import DraftStore
 from tests.support.corpus_fixtures import cli_env, offline_settings, run_cli, shared_corpus
-from tests.support.fake_llm import FakeLLM, _text_of
+from tests.support.fake_llm import FakeLLM, _text_of, reword
 
 FACTS = Path(__file__).parent / "data" / "facts" / "township.yaml"
 
@@ -63,17 +63,9 @@ def draft_block(request: dict[str, Any]) -> str:
     return m.group(1) if m else ""
 
 
-# A polish that rewords the framing (the facts stay word for word).
-REWORDING = (("我们", "本会"), ("注重", "着力"), ("坚持", "始终坚持"), ("在工作中，", "工作中，"), ("积极", "主动"),
-             ("进一步", "持续"), ("通过这些工作，", "由此，"), ("新的一年", "来年"), ("在肯定成绩的同时", "成绩面前"))
-
-
 def polished(request: dict[str, Any]) -> str:
     """A well-behaved polish: the same facts, better framed."""
-    text = draft_block(request)
-    for old, new in REWORDING:
-        text = text.replace(old, new)
-    return "经认真梳理，" + text
+    return reword(draft_block(request))
 
 
 def run(index: CorpusIndex, tmp_path: Path, server: FakeLLM, *, limits: Limits | None = None,

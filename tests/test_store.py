@@ -1,4 +1,5 @@
-"""Draft store: round trip, versions, undo, locks, persistence, concurrency, crash safety."""
+"""Draft store: round trip, versions, undo (and its floor), locks, owners, the schema migration,
+persistence, concurrency, crash safety."""
 
 from __future__ import annotations
 
@@ -12,13 +13,18 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from drafter.draft import Draft, Section, Signoff, Source, Warning
 from drafter.store import (
+    HAND_EDIT_NOTE,
+    SCHEMA_VERSION,
+    AdminOnly,
     DraftNotFound,
     DraftStore,
+    NewerSchema,
     NothingToUndo,
     SectionLocked,
     SectionNotFound,
@@ -414,3 +420,222 @@ def test_kill_during_continuous_saves_loses_no_committed_version(tmp_path: Path)
     for h in history[1:]:  # no half-written row
         assert h["text"] == f"v{h['version']}:" + "字" * 20_000
     assert after.get(draft.id).sections[0].text.startswith(f"v{versions[-1]}:")
+
+
+# ---- the undo floor ------------------------------------------------------------------------------
+
+
+def outline_only(draft: Draft) -> Draft:
+    """The draft as drafting stores it before generation: every section still empty."""
+    empty = copy.deepcopy(draft)
+    for section in empty.sections:
+        section.text = ""
+    return empty
+
+
+def generate(store: DraftStore, draft: Draft, prefix: str = "") -> None:
+    """What generation does: save each section's text over the stored outline."""
+    for position, section in enumerate(draft.sections):
+        written = copy.deepcopy(section)
+        written.text = prefix + section.text
+        store.save_section(draft.id, position, written, note="生成")
+
+
+def test_undo_right_after_generation_has_nothing_to_undo(store: DraftStore) -> None:
+    draft = make_draft()
+    store.create(outline_only(draft))
+    generate(store, draft)
+    with pytest.raises(NothingToUndo) as info:
+        store.undo(draft.id, 1)
+    assert str(info.value) == "“抓组建，夯实工会组织基础”一节没有可以撤销的修改。"
+    with pytest.raises(NothingToUndo):
+        store.undo(draft.id, 0)  # the opening too
+    assert store.get(draft.id).sections[1].text == draft.sections[1].text  # nothing was emptied
+    assert texts(store, draft.id, 1) == ["", draft.sections[1].text]
+
+
+def test_undo_after_regeneration_returns_the_first_generated_text_and_stops_there(store: DraftStore) -> None:
+    draft = make_draft()
+    store.create(outline_only(draft))
+    generate(store, draft)
+    generate(store, draft, prefix="重写：")
+    assert store.get(draft.id).sections[1].text.startswith("重写：")
+    assert store.undo(draft.id, 1).text == draft.sections[1].text
+    with pytest.raises(NothingToUndo):
+        store.undo(draft.id, 1)
+    assert store.get(draft.id).sections[1].text == draft.sections[1].text
+    # a later edit can still be undone, back to the floor and no further
+    edited = store.get(draft.id).sections[1]
+    edited.text = "手工改过"
+    store.save_section(draft.id, 1, edited, note=HAND_EDIT_NOTE)
+    assert store.undo(draft.id, 1).text == draft.sections[1].text
+    with pytest.raises(NothingToUndo):
+        store.undo(draft.id, 1)
+
+
+def test_undo_never_restores_the_empty_placeholder_of_an_older_file(store: DraftStore) -> None:
+    """Files written before the floor rule link the first generated version to the empty one."""
+    draft = make_draft()
+    store.create(outline_only(draft))
+    generate(store, draft)
+    con = sqlite3.connect(store.path)
+    with con:
+        con.execute("UPDATE section_versions SET parent=1 WHERE draft_id=? AND version=2", (draft.id,))
+    con.close()
+    with pytest.raises(NothingToUndo):
+        store.undo(draft.id, 1)
+    assert store.get(draft.id).sections[1].text == draft.sections[1].text
+
+
+def test_an_interrupted_generation_is_finished_without_an_undo_to_empty(store: DraftStore) -> None:
+    """Sections still empty after a crash are written later (regenerate): still the floor."""
+    draft = make_draft()
+    store.create(outline_only(draft))
+    written = copy.deepcopy(draft.sections[0])
+    store.save_section(draft.id, 0, written, note="生成")  # the crash came after section 0
+    generate(store, draft)  # regenerate writes all three
+    with pytest.raises(NothingToUndo):
+        store.undo(draft.id, 2)
+    assert store.undo(draft.id, 0).text == draft.sections[0].text
+
+
+def test_hand_edited_positions(store: DraftStore) -> None:
+    draft = make_draft()
+    store.create(outline_only(draft))
+    generate(store, draft)
+    assert store.hand_edited_positions(draft.id) == []
+    edited = store.get(draft.id).sections[1]
+    edited.text, edited.origin = "我自己写的这一节。", "user"
+    store.save_section(draft.id, 1, edited, note=HAND_EDIT_NOTE)
+    assert store.hand_edited_positions(draft.id) == [1]
+    store.set_locked(draft.id, 1, True)  # locked sections are never regenerated anyway
+    assert store.hand_edited_positions(draft.id) == []
+    store.set_locked(draft.id, 1, False)
+    polished = store.get(draft.id).sections[1]
+    polished.text, polished.origin = "润色后：我自己写的这一节。", "llm"
+    store.save_section(draft.id, 1, polished, note="润色")
+    assert store.hand_edited_positions(draft.id) == []  # the model's text now
+    store.undo(draft.id, 1)  # back to the user's own text
+    assert store.hand_edited_positions(draft.id) == [1]
+
+
+# ---- owners ----------------------------------------------------------------------------------------
+
+
+def test_owner_views_see_and_change_only_their_own_drafts(store: DraftStore) -> None:
+    alice, bob, nobody = store.for_owner("alice"), store.for_owner("bob"), store.for_owner("")
+    mine = make_draft("爱丽丝的总结")
+    alice.create(mine)
+    assert mine.owner == "alice"
+    theirs = make_draft("鲍勃的总结")
+    bob.create(theirs)
+    wrong = "0123456789ab"
+
+    def attempts(view: DraftStore, draft_id: str) -> list[Any]:
+        section = Section(heading="", text="鲍勃改的")
+        stolen = copy.deepcopy(mine)
+        stolen.id = draft_id
+        stolen.title = "被改的标题"
+        return [
+            lambda: view.get(draft_id),
+            lambda: view.save_section(draft_id, 1, section, force=True),
+            lambda: view.save_draft(stolen),
+            lambda: view.undo(draft_id, 1, force=True),
+            lambda: view.set_locked(draft_id, 1, True),
+            lambda: view.history(draft_id, 1),
+            lambda: view.hand_edited_positions(draft_id),
+            lambda: view.delete(draft_id),
+        ]
+
+    before = {i: texts(store, mine.id, i) for i in range(3)}
+    for other, unknown in zip(attempts(bob, mine.id), attempts(bob, wrong), strict=True):
+        with pytest.raises(DraftNotFound) as got:
+            other()
+        with pytest.raises(DraftNotFound) as missing:
+            unknown()
+        # word for word the answer for an id that does not exist
+        assert str(got.value).replace(mine.id, "ID") == str(missing.value).replace(wrong, "ID")
+    for call in attempts(nobody, mine.id)[:1]:
+        with pytest.raises(DraftNotFound):
+            call()
+    assert {i: texts(store, mine.id, i) for i in range(3)} == before
+    assert store.get(mine.id).to_dict() == mine.to_dict()
+
+    assert [d.id for d in alice.list_drafts()] == [mine.id]
+    assert [d.id for d in bob.list_drafts()] == [theirs.id]
+    assert nobody.list_drafts() == []
+    # the administrator's view (the CLI) sees every draft and whose it is
+    assert {(d.id, d.owner) for d in store.list_drafts()} == {(mine.id, "alice"), (theirs.id, "bob")}
+    assert store.get(mine.id).owner == "alice"
+    assert alice.get(mine.id).sections[1].text == mine.sections[1].text
+
+
+def test_transfer_is_for_the_administrator_only(store: DraftStore) -> None:
+    alice, bob = store.for_owner("alice"), store.for_owner("bob")
+    draft = make_draft()
+    store.create(draft)  # the administrator's drafts keep the draft's owner: "" here
+    assert store.get(draft.id).owner == "" and store.for_owner("").get(draft.id).id == draft.id
+    with pytest.raises(DraftNotFound):
+        alice.get(draft.id)
+    with pytest.raises(AdminOnly) as info:
+        alice.set_owner(draft.id, "alice")
+    assert "管理员" in str(info.value)
+    store.set_owner(draft.id, "bob")
+    assert bob.get(draft.id).owner == "bob"
+    with pytest.raises(DraftNotFound):
+        store.for_owner("").get(draft.id)
+    with pytest.raises(DraftNotFound):
+        store.set_owner("0123456789ab", "bob")
+
+
+_VERSION_1 = """
+CREATE TABLE drafts (id TEXT PRIMARY KEY, title TEXT NOT NULL, mode TEXT NOT NULL, facts TEXT NOT NULL,
+    signoff TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE section_versions (draft_id TEXT NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, version INTEGER NOT NULL, parent INTEGER, heading TEXT NOT NULL,
+    text TEXT NOT NULL, role TEXT NOT NULL, topic TEXT NOT NULL, facts TEXT NOT NULL, sources TEXT NOT NULL,
+    warnings TEXT NOT NULL, locked INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL, PRIMARY KEY (draft_id, position, version));
+CREATE INDEX drafts_by_update ON drafts(updated_at);
+INSERT INTO drafts VALUES ('old000000001', '旧草稿', 'offline', '{}',
+    '{"date": "2024年12月31日", "unit_name": "青山镇总工会"}', '2024-12-01T00:00:00+00:00',
+    '2024-12-01T00:00:00+00:00');
+INSERT INTO section_versions VALUES ('old000000001', 0, 1, NULL, '', '', 'opening', '', '[]', '[]', '[]', 0,
+    '生成', '2024-12-01T00:00:00+00:00');
+INSERT INTO section_versions VALUES ('old000000001', 0, 2, 1, '', '2024年，我们……', 'opening', '', '[]', '[]',
+    '[]', 0, '生成', '2024-12-01T00:00:01+00:00');
+PRAGMA user_version=1;
+"""
+
+
+def test_a_version_1_file_is_migrated_and_its_drafts_belong_to_the_no_login_user(tmp_path: Path) -> None:
+    path = tmp_path / "drafts.sqlite3"
+    con = sqlite3.connect(path)
+    con.executescript(_VERSION_1)
+    con.close()
+    store = DraftStore(path)
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    con.close()
+    old = store.get("old000000001")
+    assert old.owner == "" and old.title == "旧草稿" and old.sections[0].text == "2024年，我们……"
+    assert old.sections[0].origin == "offline"  # versions from before provenance
+    assert [d.id for d in store.for_owner("").list_drafts()] == ["old000000001"]
+    assert store.for_owner("alice").list_drafts() == []
+    with pytest.raises(NothingToUndo):  # the old file's empty placeholder is not restored
+        store.undo("old000000001", 0)
+    # new drafts next to the old one; opening the file again changes nothing
+    store.for_owner("alice").create(make_draft())
+    again = DraftStore(path)
+    assert len(again.list_drafts()) == 2 and again.get("old000000001").owner == ""
+
+
+def test_a_file_from_a_newer_version_is_refused_in_chinese(tmp_path: Path) -> None:
+    path = tmp_path / "drafts.sqlite3"
+    DraftStore(path)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version=99")
+    con.close()
+    with pytest.raises(NewerSchema) as info:
+        DraftStore(path)
+    assert "升级" in str(info.value)

@@ -132,7 +132,7 @@ def test_generate_revise_lock_regenerate_undo(app: RunningApp, client: Client) -
     # regenerate works on this session's draft (the draft id is session state, not an input)
     store = DraftStore(app.settings.drafts_db)
     versions = {i: len(store.history(draft_id, i)) for i in range(len(first))}
-    _live, notice = client.predict(api_name="/regenerate")
+    _live, notice, _question = client.predict(api_name="/regenerate")
     assert "已重新生成" in notice
     for i in range(len(first)):
         grew = len(store.history(draft_id, i)) - versions[i]

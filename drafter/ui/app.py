@@ -1,9 +1,12 @@
 """The Gradio app: fact form → streamed draft → per-section cards → Word download; corpus page.
 
 Per-user state lives only in the session (`gr.State`) and in the browser (the draft id in the
-URL and in `gr.BrowserState`); the `Backend` holds what all sessions share. API names of the
-main endpoints: generate, regenerate, sample_facts, import_facts, search, ingest_upload,
-get_draft, section_action, list_my_drafts.
+URL and in `gr.BrowserState`); the `Backend` holds what all sessions share. With login on,
+every handler acts for the logged-in user (`gr.Request.username`) and sees only their drafts;
+without login the owner is "". API names of the main endpoints: generate, regenerate (asks
+first when hand-edited sections would be replaced), regenerate_replace_edited,
+regenerate_keep_edited, sample_facts, import_facts, search, ingest_upload, get_draft,
+section_action, list_my_drafts.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import secrets
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +23,9 @@ import gradio as gr
 
 from drafter.config import Settings
 from drafter.draft import Draft, Section
-from drafter.drafting import DraftEvents, DraftResult
+from drafter.drafting import DraftEvents, DraftResult, section_labels
 from drafter.errors import UserError
-from drafter.facts import PERIOD_CHOICES, FactsError, facts_from_form, load_facts
+from drafter.facts import PERIOD_CHOICES, Facts, FactsError, facts_from_form, load_facts
 from drafter.store import StoreError
 from drafter.taxonomy import GENERAL_TOPIC, TOPICS, UNIT_TYPES
 from drafter.ui import render
@@ -51,6 +53,8 @@ QUEUE_CONCURRENCY = 16
 CORPUS_WAIT_SECONDS = 600
 MAX_MY_DRAFTS = 100
 UPLOAD_TRANSPORT_FACTOR = 4  # gradio refuses uploads above this × max_upload_mb outright
+MINE_INTRO_BROWSER = "在本浏览器中生成或打开过的草稿。选中一份后点“打开”。"
+MINE_INTRO_LOGIN = "您（{user}）的全部草稿，在哪台电脑上生成的都在这里。选中一份后点“打开”。"
 
 ACTION_LABELS = {"rewrite": "重写", "polish": "润色", "expand": "扩写", "shorten": "精简"}
 
@@ -61,6 +65,37 @@ SET_URL_JS = """
     if (id) { u.searchParams.set('draft', id); } else { u.searchParams.delete('draft'); }
     window.history.replaceState(window.history.state, '', u.toString());
   } catch (e) {}
+}
+"""
+
+# Unsaved card text: a card whose text or heading differs from what is stored (kept in hidden
+# "saved-…" boxes that the server updates together with the card) is marked, and leaving or
+# reloading the page asks first.
+UNSAVED_JS = """
+() => {
+  const field = (sel) => document.querySelector(`${sel} textarea, ${sel} input`);
+  const dirty = (card) => {
+    const n = card.id.slice('card-'.length);
+    return ['text', 'heading'].some((kind) => {
+      const shown = field(`#${kind}-${n}`), saved = field(`#saved-${kind}-${n}`);
+      return !!shown && !!saved && shown.value !== saved.value;
+    });
+  };
+  const cards = () => Array.from(document.querySelectorAll("[id^='card-']"));
+  const mark = () => {
+    let any = false;
+    for (const card of cards()) {
+      const d = dirty(card);
+      any = any || d;
+      if ((card.dataset.dirty === '1') !== d) { card.dataset.dirty = d ? '1' : '0'; }
+    }
+    return any;
+  };
+  document.addEventListener('input', mark, true);
+  setInterval(mark, 700);
+  window.addEventListener('beforeunload', (event) => {
+    if (mark()) { event.preventDefault(); event.returnValue = ''; }
+  });
 }
 """
 
@@ -101,6 +136,11 @@ CSS = """
 .card-no { background: #b91c1c; color: #fff; border-radius: 999px; min-width: 1.6em; text-align: center;
            font-size: 0.85rem; padding: 0 6px; }
 .lock-badge { background: #475569; color: #fff; border-radius: 4px; padding: 0 6px; font-size: 0.8rem; }
+.card[data-dirty="1"] { border-color: #f59e0b !important; box-shadow: 0 0 0 1px #f59e0b; }
+.card[data-dirty="1"] .card-head::after { content: "有未保存的修改，请点“保存修改”"; font-weight: 400;
+  font-size: 0.8rem; background: #fef3c7; color: #92400e; border-radius: 4px; padding: 0 6px; }
+.live-kept { background: #fefce8; border-radius: 6px; padding: 4px 8px; }
+#regen-confirm { border: 1px solid #fcd34d; background: #fffbeb; border-radius: 10px; padding: 8px 12px; }
 .warnings { background: #fffbeb; border: 1px solid #fcd34d; border-radius: 8px; padding: 6px 10px; }
 .warn-head { font-weight: 600; color: #92400e; }
 .warnings ul { margin: 4px 0 4px 1.2em; padding: 0; }
@@ -158,6 +198,7 @@ class DrafterBlocks(gr.Blocks):
             "max_file_size": int(s.max_upload_mb * UPLOAD_TRANSPORT_FACTOR * 1024 * 1024),
             "max_threads": 64,
             "css": CSS,
+            "js": UNSAVED_JS,
             "theme": _theme(),
             "footer_links": [],
             "ssr_mode": False,
@@ -224,6 +265,11 @@ def _card_classes(section: Section) -> list[str]:
 
 def _section_name(section: Section) -> str:
     return f"“{section.heading}”一节" if section.heading else "开头段"
+
+
+def _owner(request: gr.Request | None) -> str:
+    """Whose drafts a request may touch: the logged-in user; "" without login."""
+    return str(getattr(request, "username", None) or "")
 
 
 def _local_time(iso: str) -> str:
@@ -317,6 +363,15 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                             regen_btn = gr.Button(
                                 "重新生成未锁定的节", size="md", scale=2, min_width=160, elem_id="btn-regenerate",
                             )
+                        # asked before regeneration would replace sections the user edited by hand
+                        with gr.Column(visible=False, elem_id="regen-confirm") as confirm_box:
+                            confirm_msg = gr.HTML("", elem_id="regen-confirm-msg")
+                            with gr.Row():
+                                keep_btn = gr.Button("跳过手工修改的节", variant="primary", size="md",
+                                                     elem_id="btn-regen-keep")
+                                replace_btn = gr.Button("仍然全部重新生成", variant="stop", size="md",
+                                                        elem_id="btn-regen-replace")
+                                cancel_btn = gr.Button("取消", size="md", elem_id="btn-regen-cancel")
                         live = gr.HTML("", visible=False, elem_id="live")
                         draft_head = gr.HTML("", elem_id="draft-head")
 
@@ -339,7 +394,7 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
 
             # ---------------------------------------------------------------- my drafts
             with gr.Tab("我的草稿", id="mine"):
-                gr.Markdown("在本浏览器中生成或打开过的草稿。选中一份后点“打开”。")
+                mine_intro = gr.Markdown(MINE_INTRO_BROWSER, elem_id="mine-intro")
                 my_list = gr.Radio([], label="我的草稿（最近修改的在前）", elem_id="my-drafts")
                 with gr.Row():
                     open_btn = gr.Button("打开所选草稿", variant="primary", elem_id="btn-open")
@@ -397,6 +452,9 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                     lines=min(max(4, len(section.text) // 45 + 1), 16), max_lines=40,
                     interactive=editable, elem_id=f"text-{position}",
                 )
+                # what is stored, for UNSAVED_JS: updated together with the boxes above
+                saved_heading = gr.Textbox(section.heading, visible="hidden", elem_id=f"saved-heading-{position}")
+                saved_text = gr.Textbox(section.text, visible="hidden", elem_id=f"saved-text-{position}")
                 warnings = gr.HTML(render.warnings_block(section), elem_id=f"warnings-{position}",
                                    elem_classes="warnbox")
                 small: dict[str, Any] = {"size": "sm", "min_width": 64, "interactive": editable}
@@ -422,33 +480,44 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                     gr.HTML(render.sources_list(section))
 
             outputs = [column, head, heading_box, text_box, warnings, save, polish, expand, shorten, lock,
-                       undo, instruction, rewrite, card_notice, notice_box, edits]
+                       undo, instruction, rewrite, card_notice, notice_box, edits, saved_heading, saved_text]
             common: dict[str, Any] = {
                 "outputs": outputs, "show_progress_on": [text_box], "api_visibility": "undocumented",
             }
             inputs = [draft_state, edits, heading_box, text_box, instruction]
             for button, op in ((save, "save"), (rewrite, "rewrite"), (polish, "polish"), (expand, "expand"),
                                (shorten, "shorten"), (lock, "toggle_lock"), (undo, "undo")):
-                button.click(partial(on_section, position, op), inputs, **common)
+                button.click(_section_handler(position, op), inputs, **common)
+
+        def _section_handler(position: int, op: str) -> Any:
+            """A card button's handler (a plain function, so gradio passes it the request)."""
+            def handle(state: dict[str, Any] | None, edit_count: int, heading: str, text: str,
+                       instruction: str, request: gr.Request) -> tuple[Any, ...]:
+                return on_section(position, op, state, edit_count, heading, text, instruction, _owner(request))
+            return handle
 
         # ---------------------------------------------------------------- handlers
-        def act(draft_id: str, position: int, op: str, heading: str | None = None,
+        # Every handler acts for one owner (`_owner(request)`) and reaches drafts only through
+        # the backend's view for that owner: another user's id is "not found", like a wrong id.
+        def act(owner: str, draft_id: str, position: int, op: str, heading: str | None = None,
                 text: str | None = None, instruction: str = "") -> tuple[Draft, str]:
             """One section operation; returns the updated draft and the message to show.
 
             Raises UserError/StoreError with the Chinese message for the user.
             """
-            draft = backend.get_draft(draft_id)
+            draft = backend.get_draft(owner, draft_id)
             if draft is None:
                 raise UserError(f"找不到草稿 {draft_id}，请重新生成或在“我的草稿”中打开。")
             if not 0 <= position < len(draft.sections):
                 raise UserError(f"没有第 {position + 1} 节，请刷新页面后再试。")
             section = draft.sections[position]
             name = _section_name(section)
-            drafter = backend.drafter(DraftEvents())
+            drafter = backend.drafter(owner, DraftEvents())
+            store = drafter.store
             edited = (
                 text is not None
-                and (text.strip() != section.text.strip() or (heading or "").strip() != section.heading)
+                and (text.strip() != section.text.strip()
+                     or (heading is not None and heading.strip() != section.heading))
             )
             if op == "save":
                 if not edited:
@@ -469,39 +538,40 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                 locked = (not section.locked) if op == "toggle_lock" else op == "lock"
                 if locked and edited:
                     drafter.edit(draft_id, position, text or "", heading if section.heading else None)
-                backend.store.set_locked(draft_id, position, locked)
+                store.set_locked(draft_id, position, locked)
                 message = (
                     f"已锁定{name}：重新生成时不会改动它。" if locked else f"已解锁{name}，可以修改了。"
                 )
             elif op == "undo":
-                backend.store.undo(draft_id, position)
+                store.undo(draft_id, position)
                 message = f"已撤销{name}的上一次修改。"
             else:
                 raise UserError(f"不支持的操作：{op}")
-            fresh = backend.get_draft(draft_id)
+            fresh = backend.get_draft(owner, draft_id)
             assert fresh is not None
             return fresh, message
 
         def on_section(position: int, op: str, state: dict[str, Any] | None, edit_count: int,
-                       heading: str, text: str, instruction: str) -> tuple[Any, ...]:
+                       heading: str, text: str, instruction: str, owner: str) -> tuple[Any, ...]:
             """A card's button. Outputs, in order: the card (column, head, heading, text, warnings,
-            7 buttons and the instruction box, its own notice), the page notice, the edit counter."""
+            7 buttons and the instruction box, its own notice), the page notice, the edit counter,
+            the stored heading and text (for the unsaved-edits marker)."""
             unchanged = [gr.skip()] * 13
             if not state or "draft" not in state:
                 box = render.notice("请先生成或打开一份草稿。", "warn")
-                return (*unchanged, box, box, gr.skip())
+                return (*unchanged, box, box, gr.skip(), gr.skip(), gr.skip())
             try:
-                draft, message = act(state["draft"]["id"], position, op, heading, text, instruction)
+                draft, message = act(owner, state["draft"]["id"], position, op, heading, text, instruction)
             except (UserError, StoreError) as exc:
                 # shown on the card (where the user clicked) and at the top; not as a gr.Warning
                 # toast, whose title gradio always shows in English
                 problem = exc.message if isinstance(exc, UserError) else str(exc)
                 box = render.notice(problem, "warn")
-                return (*unchanged, box, box, gr.skip())
+                return (*unchanged, box, box, gr.skip(), gr.skip(), gr.skip())
             except Exception:
                 log.exception("section operation failed")
                 box = render.notice("操作失败，原文未改动，请稍后重试。", "error")
-                return (*unchanged, box, box, gr.skip())
+                return (*unchanged, box, box, gr.skip(), gr.skip(), gr.skip())
             section = draft.sections[position]
             editable = not section.locked
             enabled = gr.update(interactive=editable)
@@ -518,12 +588,16 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                 "",
                 render.notice(message, "ok"),
                 (edit_count or 0) + 1,
+                section.heading,
+                section.text,
             )
 
         def generate(unit_name: str, unit_type: str, period: str, year: Any, topic: str, facts: str,
-                     problems: str, plans: str, length: Any, date: str) -> Iterator[tuple[Any, ...]]:
+                     problems: str, plans: str, length: Any, date: str,
+                     request: gr.Request) -> Iterator[tuple[Any, ...]]:
             """Validate the form, then stream the draft as it is written (outputs: errors, live view,
             draft id, draft state, notice)."""
+            owner = _owner(request)
             try:
                 parsed = facts_from_form(
                     unit_name, unit_type or "", period or "", _year(year), facts, problems, plans,
@@ -541,7 +615,7 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
             live.waiting_for = "正在规划提纲、检索范文……"
             yield ("", gr.update(value=render.live_view(live), visible=True), gr.skip(), _pending(), "")
             events = QueueEvents()
-            drafter = backend.drafter(events)
+            drafter = backend.drafter(owner, events)  # its store creates the draft as this owner's
             shown_id = ""
             result: DraftResult | None = None
             try:
@@ -558,7 +632,7 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                     log.exception("generation failed")
                 message = exc.message if isinstance(exc, UserError) else \
                     "生成时出错，已完成的部分已保存。请稍后点“重新生成”。"
-                partial_draft = backend.get_draft(live.draft_id) if live.draft_id else None
+                partial_draft = backend.get_draft(owner, live.draft_id) if live.draft_id else None
                 yield (gr.skip(), gr.update(visible=False), live.draft_id or gr.skip(),
                        _state(partial_draft) if partial_draft else None, render.notice(message, "error"))
                 return
@@ -570,44 +644,73 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
             yield ("", gr.update(visible=False), result.draft.id, _state(result.draft),
                    render.notice(message, kind))
 
-        def regenerate(state: dict[str, Any] | None) -> Iterator[tuple[Any, ...]]:
-            """Rewrite every unlocked section (outputs: live view, draft state, notice)."""
-            draft = backend.get_draft(state["draft"]["id"]) if state and "draft" in state else None
+        def regenerate_runs(owner: str, state: dict[str, Any] | None, choice: str) -> Iterator[tuple[Any, ...]]:
+            """Rewrite every unlocked section. `choice`: "ask" shows the confirmation when sections
+            the user edited by hand would be replaced; "replace" rewrites them too; "keep" skips
+            them. Outputs: live view, draft state, notice, confirmation box, its message."""
+            hide = gr.update(visible=False)
+            draft = backend.get_draft(owner, state["draft"]["id"]) if state and "draft" in state else None
             if draft is None:
-                yield (gr.skip(), gr.skip(), render.notice("请先生成或打开一份草稿。", "warn"))
+                yield (gr.skip(), gr.skip(), render.notice("请先生成或打开一份草稿。", "warn"), hide, gr.skip())
                 return
             if all(s.locked for s in draft.sections):
-                yield (gr.skip(), gr.skip(), render.notice("所有节都已锁定，没有需要重新生成的内容。", "warn"))
+                yield (gr.skip(), gr.skip(), render.notice("所有节都已锁定，没有需要重新生成的内容。", "warn"),
+                       hide, gr.skip())
                 return
-            live = LiveDraft.of(draft, regenerate=True)
-            events = QueueEvents()
-            drafter = backend.drafter(events)
+            drafter = backend.drafter(owner, QueueEvents())
+            edited = drafter.store.hand_edited_positions(draft.id)
+            if edited and choice == "ask":
+                question = (f"{section_labels(draft, edited)}有您手工修改的内容。重新生成会用新写的内容替换"
+                            "这些修改（之后仍可逐节“撤销”找回）。请选择：")
+                yield (gr.skip(), gr.skip(), render.notice("重新生成前请先确认如何处理手工修改过的节。", "warn"),
+                       gr.update(visible=True), render.notice(question, "warn"))
+                return
+            replace = choice == "replace"
+            kept = [] if replace else edited
+            events = drafter.events
+            assert isinstance(events, QueueEvents)
+            live = LiveDraft.of(draft, regenerate=True, keep=kept)
             yield (gr.update(value=render.live_view(live), visible=True), _pending(),
-                   render.notice("正在重新生成未锁定的各节，已锁定的节保持不变……", "info"))
+                   render.notice("正在重新生成未锁定的各节，已锁定的节保持不变……", "info"), hide, "")
             result: DraftResult | None = None
             try:
-                for item in stream_job(lambda: drafter.regenerate(draft.id), events, live):
+                job = stream_job(lambda: drafter.regenerate(draft.id, replace_edited=replace), events, live)
+                for item in job:
                     if isinstance(item, DraftResult):
                         result = item
                         break
-                    yield (gr.update(value=render.live_view(item), visible=True), gr.skip(), gr.skip())
+                    yield (gr.update(value=render.live_view(item), visible=True), gr.skip(), gr.skip(),
+                           gr.skip(), gr.skip())
             except (UserError, StoreError) as exc:
                 message = exc.message if isinstance(exc, UserError) else str(exc)
-                fresh = backend.get_draft(draft.id)
-                yield (gr.update(visible=False), _state(fresh) if fresh else gr.skip(),
-                       render.notice(message, "error"))
+                fresh = backend.get_draft(owner, draft.id)
+                yield (hide, _state(fresh) if fresh else gr.skip(), render.notice(message, "error"),
+                       gr.skip(), gr.skip())
                 return
             except Exception:
                 log.exception("regeneration failed")
-                fresh = backend.get_draft(draft.id)
-                yield (gr.update(visible=False), _state(fresh) if fresh else gr.skip(),
-                       render.notice("重新生成时出错，已完成的部分已保存，请稍后再试。", "error"))
+                fresh = backend.get_draft(owner, draft.id)
+                yield (hide, _state(fresh) if fresh else gr.skip(),
+                       render.notice("重新生成时出错，已完成的部分已保存，请稍后再试。", "error"), gr.skip(), gr.skip())
                 return
             assert result is not None
             locked = sum(1 for s in result.draft.sections if s.locked)
-            message = result.llm_error or f"已重新生成未锁定的各节（{locked} 节已锁定，保持不变）。"
-            yield (gr.update(visible=False), _state(result.draft),
-                   render.notice(message, "warn" if result.llm_error else "ok"))
+            kept_note = f"；{section_labels(draft, kept)}是手工修改的" if kept else ""
+            message = result.llm_error or f"已重新生成未锁定的各节（{locked} 节已锁定{kept_note}，保持不变）。"
+            yield (hide, _state(result.draft), render.notice(message, "warn" if result.llm_error else "ok"),
+                   gr.skip(), gr.skip())
+
+        def regenerate(state: dict[str, Any] | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+            """Rewrite every unlocked section; asks first if hand-edited sections would be replaced."""
+            yield from regenerate_runs(_owner(request), state, "ask")
+
+        def regenerate_replace_edited(state: dict[str, Any] | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+            """Rewrite every unlocked section, hand-edited ones included."""
+            yield from regenerate_runs(_owner(request), state, "replace")
+
+        def regenerate_keep_edited(state: dict[str, Any] | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+            """Rewrite every unlocked section except those edited by hand."""
+            yield from regenerate_runs(_owner(request), state, "keep")
 
         def fill(values: dict[str, Any]) -> list[Any]:
             return [
@@ -615,6 +718,13 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                 values["facts"], values["problems"], values["plans"], values["length"] or "自动",
                 values["date"],
             ]
+
+        def draft_form(draft: Draft | None) -> list[Any]:
+            """The form filled with the facts a draft was made from (unchanged if there are none)."""
+            try:
+                return fill(form_from_facts(Facts.from_dict(draft.facts))) if draft else [gr.skip()] * len(form)
+            except (KeyError, TypeError, ValueError):  # facts saved by an older version
+                return [gr.skip()] * len(form)
 
         def sample_facts() -> list[Any]:
             return [*fill(SAMPLE_FORM), "", render.notice("已填入示例（数字均为虚构），可直接点“生成初稿”试用。")]
@@ -631,9 +741,11 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
             return [*fill(form_from_facts(loaded)), "",
                     render.notice(f"已从 {Path(path).name} 导入，请核对后点“生成初稿”。", "ok")]
 
-        def refresh_draft_view(state: dict[str, Any] | None, _edits: int) -> tuple[Any, Any, Any, str]:
+        def refresh_draft_view(state: dict[str, Any] | None, _edits: int,
+                               request: gr.Request) -> tuple[Any, Any, Any, str]:
             """The header and the downloads of the current draft (exported afresh each time)."""
-            draft = backend.get_draft(state["draft"]["id"]) if state and "draft" in state else None
+            owner = _owner(request)
+            draft = backend.get_draft(owner, state["draft"]["id"]) if state and "draft" in state else None
             if draft is None:
                 return gr.update(value=None), gr.update(value=None), gr.update(visible=False), ""
             try:
@@ -644,45 +756,56 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                     render.draft_header(draft)
             return str(docx_path), str(md_path), gr.update(visible=True), render.draft_header(draft)
 
-        def my_choices(ids: list[str] | None) -> list[tuple[str, str]]:
-            drafts = backend.list_drafts(list(ids or []))
+        def my_choices(owner: str, ids: list[str] | None) -> list[tuple[str, str]]:
+            """我的草稿: with login, all the user's drafts; without, those this browser made or opened."""
+            drafts = backend.list_drafts(owner, None if owner else list(ids or []), limit=MAX_MY_DRAFTS)
             return [(f"{d.title}（{_local_time(d.updated_at)}，编号 {d.id}）", d.id) for d in drafts]
 
-        def remember(draft_id: str, ids: list[str] | None) -> tuple[Any, Any, Any]:
+        def remember(draft_id: str, ids: list[str] | None, request: gr.Request) -> tuple[Any, Any, Any]:
             if not draft_id:
                 return gr.skip(), gr.skip(), gr.skip()
             mine = [draft_id] + [i for i in (ids or []) if i != draft_id]
             mine = mine[:MAX_MY_DRAFTS]
-            return draft_id, mine, gr.update(choices=my_choices(mine), value=draft_id)
+            return draft_id, mine, gr.update(choices=my_choices(_owner(request), mine), value=draft_id)
 
         def on_load(remembered: str, ids: list[str] | None, request: gr.Request) -> tuple[Any, ...]:
+            """The page opens: the draft in the URL (else the one this browser last had), its facts
+            in the form, 我的草稿, the status line."""
+            owner = _owner(request)
             wanted = ""
             if request is not None:
                 wanted = (request.query_params.get("draft") or "").strip()
             message = ""
-            draft = backend.get_draft(wanted) if wanted else None
+            draft = backend.get_draft(owner, wanted) if wanted else None
             if wanted and draft is None:
                 message = f"找不到网址中的草稿 {wanted[:64]}，已打开上次的草稿。" if remembered else \
                     f"找不到网址中的草稿 {wanted[:64]}。"
             if draft is None and remembered:
-                draft = backend.get_draft(remembered)
-            choices = gr.update(choices=my_choices(ids), value=draft.id if draft else None)
+                draft = backend.get_draft(owner, remembered)
+            choices = gr.update(choices=my_choices(owner, ids), value=draft.id if draft else None)
             timer_update = gr.Timer(active=not backend.ready.is_set())
             corpus = render.notice(backend.corpus_line())
+            intro = MINE_INTRO_LOGIN.format(user=owner) if owner else MINE_INTRO_BROWSER
             if draft is None:
                 return (status_html(), "", None, render.notice(message, "warn") if message else "",
-                        choices, timer_update, corpus)
+                        choices, timer_update, corpus, intro, *draft_form(None))
             note = render.notice(message, "warn") if message else render.notice(
-                "已打开上次的草稿，可继续修改。", "info")
-            return status_html(), draft.id, _state(draft), note, choices, timer_update, corpus
+                "已打开上次的草稿，可继续修改；左侧表单已填入它的事实，补充后点“生成初稿”可另起一稿。", "info")
+            return (status_html(), draft.id, _state(draft), note, choices, timer_update, corpus, intro,
+                    *draft_form(draft))
 
-        def open_draft(draft_id: str | None) -> tuple[Any, ...]:
-            draft = backend.get_draft((draft_id or "").strip())
+        def open_draft(draft_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+            draft = backend.get_draft(_owner(request), (draft_id or "").strip())
             if draft is None:
                 message = "请先选择一份草稿。" if not draft_id else f"找不到草稿 {draft_id[:64]}，请检查编号。"
-                return gr.skip(), gr.skip(), gr.skip(), render.notice(message, "warn"), gr.skip()
-            return (draft.id, _state(draft), render.notice(f"已打开：{draft.title}", "info"), "",
-                    gr.Tabs(selected="draft"))
+                return (gr.skip(), gr.skip(), gr.skip(), render.notice(message, "warn"), gr.skip(),
+                        *draft_form(None))
+            opened = f"已打开：{draft.title}。左侧表单已填入它的事实，补充后点“生成初稿”可另起一稿。"
+            return (draft.id, _state(draft), render.notice(opened, "info"), "", gr.Tabs(selected="draft"),
+                    *draft_form(draft))
+
+        def refresh_list(ids: list[str] | None, request: gr.Request) -> Any:
+            return gr.update(choices=my_choices(_owner(request), ids))
 
         def poll_status() -> tuple[str, Any, str]:
             done = backend.ready.is_set()
@@ -712,25 +835,30 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                     render.notice(backend.corpus_line()), status_html())
 
         # ---------------------------------------------------------------- API-only endpoints
-        def get_draft(draft_id: str) -> dict:
-            """The draft with this id as JSON ({} when unknown)."""
-            draft = backend.get_draft(draft_id)
+        def get_draft(draft_id: str, request: gr.Request) -> dict:
+            """The draft with this id as JSON ({} when unknown, or not yours)."""
+            draft = backend.get_draft(_owner(request), draft_id)
             return draft.to_dict() if draft else {}
 
-        def section_action(draft_id: str, position: int, action: str, instruction: str = "") -> dict:
-            """rewrite | polish | expand | shorten | lock | unlock | undo on one section (0 = opening)."""
+        def section_action(draft_id: str, position: int, action: str, instruction: str = "",
+                           text: str = "", request: gr.Request | None = None) -> dict:
+            """rewrite | polish | expand | shorten | lock | unlock | undo | save (a hand edit: `text`)
+            on one section (0 = opening)."""
+            if action == "save" and not text.strip():
+                return {"ok": False, "message": "请在 text 中给出修改后的正文。"}
             try:
-                draft, message = act(draft_id, int(position), action, instruction=instruction)
+                draft, message = act(_owner(request), draft_id, int(position), action,
+                                     text=text if action == "save" else None, instruction=instruction)
             except UserError as exc:
                 return {"ok": False, "message": exc.message}
             except StoreError as exc:
                 return {"ok": False, "message": str(exc)}
             return {"ok": True, "message": message, "draft": draft.to_dict()}
 
-        def list_my_drafts(ids: list) -> list:
-            """Titles and ids of the given drafts that exist, newest first."""
+        def list_my_drafts(ids: list, request: gr.Request) -> list:
+            """Titles and ids of the given drafts that exist and are yours, newest first."""
             return [{"id": d.id, "title": d.title, "updated_at": d.updated_at}
-                    for d in backend.list_drafts([str(i) for i in ids])]
+                    for d in backend.list_drafts(_owner(request), [str(i) for i in ids])]
 
         # ---------------------------------------------------------------- wiring
         gen_outputs = [form_errors, live, draft_id_box, draft_state, notice_box]
@@ -738,10 +866,17 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
             generate, form, gen_outputs, api_name="generate", show_progress="hidden",
             concurrency_limit=GENERATE_CONCURRENCY, concurrency_id="drafting",
         )
-        regen_btn.click(
-            regenerate, [draft_state], [live, draft_state, notice_box], api_name="regenerate",
-            show_progress="hidden", concurrency_limit=GENERATE_CONCURRENCY, concurrency_id="drafting",
-        )
+        regen_outputs = [live, draft_state, notice_box, confirm_box, confirm_msg]
+        for button, handler in ((regen_btn, regenerate), (replace_btn, regenerate_replace_edited),
+                                (keep_btn, regenerate_keep_edited)):
+            button.click(
+                handler, [draft_state], regen_outputs, api_name=handler.__name__,
+                show_progress="hidden", concurrency_limit=GENERATE_CONCURRENCY, concurrency_id="drafting",
+            )
+        cancel_btn.click(lambda: (gr.update(visible=False), render.notice("已取消重新生成。", "info")), None,
+                         [confirm_box, notice_box], api_visibility="undocumented")
+        # a question about one draft never stays up beside another (opened, generated, reloaded)
+        draft_state.change(lambda: gr.update(visible=False), None, [confirm_box], api_visibility="undocumented")
         sample_btn.click(sample_facts, None, form + [form_errors, notice_box], api_name="sample_facts")
         import_btn.upload(import_facts, [import_btn], form + [form_errors, notice_box], api_name="import_facts")
         for trigger in (draft_state.change, edits.change):
@@ -752,17 +887,15 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                             api_visibility="undocumented")
         demo.load(
             on_load, [current_id, my_ids],
-            [status, draft_id_box, draft_state, notice_box, my_list, timer, corpus_info],
+            [status, draft_id_box, draft_state, notice_box, my_list, timer, corpus_info, mine_intro, *form],
             api_visibility="undocumented",
         )
         timer.tick(poll_status, None, [status, timer, corpus_info], api_visibility="undocumented",
                    show_progress="hidden")
-        open_btn.click(open_draft, [my_list], [draft_id_box, draft_state, notice_box, mine_notice, tabs],
-                       api_visibility="undocumented")
-        open_id_btn.click(open_draft, [open_id], [draft_id_box, draft_state, notice_box, mine_notice, tabs],
-                          api_visibility="undocumented")
-        refresh_btn.click(lambda ids: gr.update(choices=my_choices(ids)), [my_ids], [my_list],
-                          api_visibility="undocumented")
+        open_outputs = [draft_id_box, draft_state, notice_box, mine_notice, tabs, *form]
+        open_btn.click(open_draft, [my_list], open_outputs, api_visibility="undocumented")
+        open_id_btn.click(open_draft, [open_id], open_outputs, api_visibility="undocumented")
+        refresh_btn.click(refresh_list, [my_ids], [my_list], api_visibility="undocumented")
         search_btn.click(search, [query, q_unit, q_topic], [results], api_name="search")
         query.submit(search, [query, q_unit, q_topic], [results], api_visibility="undocumented")
         ingest_btn.click(

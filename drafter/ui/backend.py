@@ -3,6 +3,9 @@
 One `Backend` per server process holds the collaborators every session shares (draft store,
 LLM client, corpus index). Nothing here keeps per-user state: a session's draft lives in the
 store and its id in the browser (URL and browser storage).
+
+Every draft operation names the owner it acts for (the login name, "" without login) and
+goes through the store's view for that owner, so another user's draft is never reachable.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,7 @@ from drafter.ingest import IngestReport, ingest, parse_text
 from drafter.llm import LLMClient, LLMError
 from drafter.retrieve import Retriever, SearchResult
 from drafter.services import ensure_corpus, llm_status, make_llm, open_store
-from drafter.store import DraftSummary
+from drafter.store import DraftNotFound, DraftStore, DraftSummary
 
 Progress = Callable[[str, int, int], None]
 STAGE_LABELS = {"read": "读取文件", "embed": "生成向量"}
@@ -137,7 +140,7 @@ class QueueEvents(DraftEvents):
 class LiveSection:
     heading: str
     text: str = ""
-    status: str = "waiting"  # waiting | writing | done | locked
+    status: str = "waiting"  # waiting | writing | done | locked | kept (hand-edited, skipped)
 
 
 @dataclass
@@ -151,12 +154,16 @@ class LiveDraft:
     waiting_for: str = ""  # e.g. the corpus still being prepared
 
     @classmethod
-    def of(cls, draft: Draft, regenerate: bool = False) -> LiveDraft:
+    def of(cls, draft: Draft, regenerate: bool = False, keep: Collection[int] = ()) -> LiveDraft:
+        """The view of a draft about to be (re)written; when regenerating, locked sections and
+        those in `keep` (hand edits the user chose to keep) show their text."""
         live = cls(title=draft.title, draft_id=draft.id)
         headings = draft.numbered_headings()
-        for heading, s in zip(headings, draft.sections, strict=True):
+        for n, (heading, s) in enumerate(zip(headings, draft.sections, strict=True)):
             if regenerate and s.locked:
                 live.sections.append(LiveSection(heading, s.text, "locked"))
+            elif regenerate and n in keep:
+                live.sections.append(LiveSection(heading, s.text, "kept"))
             else:
                 live.sections.append(LiveSection(heading))
         return live
@@ -181,7 +188,7 @@ class LiveDraft:
 
     @property
     def finished(self) -> int:
-        return sum(1 for s in self.sections if s.status in ("done", "locked"))
+        return sum(1 for s in self.sections if s.status in ("done", "locked", "kept"))
 
 
 def stream_job(
@@ -254,7 +261,7 @@ class Backend:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = open_store(settings)
+        self._store = open_store(settings)  # the administrator's view: only via drafts(owner)
         self.notices: list[str] = []  # server-wide notices (embedder fallback, LLM config)
         self.llm = self._make_llm()
         self.ready = threading.Event()
@@ -334,29 +341,32 @@ class Backend:
         index = self._index
         return Retriever(index) if index is not None and not index.is_empty() else None
 
-    def drafter(self, events: DraftEvents | None = None) -> Drafter:
-        """A Drafter for one request (its own events; shared store, LLM and index)."""
+    def drafts(self, owner: str) -> DraftStore:
+        """The draft store as `owner` sees it: only their drafts; new drafts become theirs."""
+        return self._store.for_owner(owner)
+
+    def drafter(self, owner: str, events: DraftEvents | None = None) -> Drafter:
+        """A Drafter for one request of `owner` (its own events; shared LLM and index)."""
         return Drafter(
             self.retriever(),
-            self.store,
+            self.drafts(owner),
             llm=self.llm,
             concurrency=self.settings.llm_concurrency,
             events=events,
         )
 
-    def get_draft(self, draft_id: str) -> Draft | None:
-        from drafter.store import DraftNotFound
-
+    def get_draft(self, owner: str, draft_id: str) -> Draft | None:
+        """`owner`'s draft with this id; None when there is none (or it is someone else's)."""
         if not draft_id or not DRAFT_ID.match(draft_id):
             return None
         try:
-            return self.store.get(draft_id)
+            return self.drafts(owner).get(draft_id)
         except DraftNotFound:
             return None
 
-    def list_drafts(self, ids: list[str] | None = None, limit: int = 200) -> list[DraftSummary]:
-        """Drafts, newest first; only those in `ids` when given (the browser's own drafts)."""
-        drafts = self.store.list_drafts(limit=limit)
+    def list_drafts(self, owner: str, ids: list[str] | None = None, limit: int = 200) -> list[DraftSummary]:
+        """`owner`'s drafts, newest first; only those in `ids` when given (the browser's own)."""
+        drafts = self.drafts(owner).list_drafts(limit=limit)
         if ids is None:
             return drafts
         wanted = set(ids)

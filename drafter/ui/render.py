@@ -22,7 +22,10 @@ WARNING_LABELS = {
 }
 _PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_OPEN) + r"[^" + re.escape(PLACEHOLDER_CLOSE) + r"]*"
                           + re.escape(PLACEHOLDER_CLOSE))
-_STATUS = {"waiting": "等待中", "writing": "正在写", "done": "已完成", "locked": "已锁定，保持不变"}
+_STATUS = {
+    "waiting": "等待中", "writing": "正在写", "done": "已完成", "locked": "已锁定，保持不变",
+    "kept": "手工修改，保持不变",
+}
 
 
 def esc(text: str) -> str:

@@ -62,6 +62,18 @@ def default_responder(request: dict[str, Any]) -> str:
     return f"模拟回复（{digest}）：已收到“{snippet}”。"
 
 
+# How a well-behaved model polishes a faithful draft: the framing reworded, the facts word for word.
+_REWORDING = (("我们", "本会"), ("注重", "着力"), ("坚持", "始终坚持"), ("在工作中，", "工作中，"), ("积极", "主动"),
+              ("进一步", "持续"), ("通过这些工作，", "由此，"), ("新的一年", "来年"), ("在肯定成绩的同时", "成绩面前"))
+
+
+def reword(text: str, lead: str = "经认真梳理，") -> str:
+    """A polished version of `text` that a gate should accept: same facts, different framing."""
+    for old, new in _REWORDING:
+        text = text.replace(old, new)
+    return lead + text
+
+
 @dataclass(frozen=True)
 class Fault:
     """One scripted behaviour for one chat request."""

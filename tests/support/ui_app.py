@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.config import Settings
-from tests.support.fake_llm import FakeLLM, _text_of
+from tests.support.fake_llm import FakeLLM, _text_of, reword
 
 
 def _between(text: str, start: str, end: str) -> str:
@@ -34,6 +34,7 @@ class SectionResponder:
     - section prompts → a paragraph in the genre's style holding every fact verbatim;
       `variant` changes the wording (so a regenerated section differs from the first draft);
       `invent` (heading word → text) adds an invented figure to matching sections;
+    - polish prompts → the faithful draft reworded (`variant` changes the lead);
     - revise prompts → the current text, visibly changed per the instruction;
     - repair prompts → the current text with any missing fact appended (invented figures stay,
       as a stubborn model's would).
@@ -57,6 +58,9 @@ class SectionResponder:
             if instruction.startswith("精简"):
                 return current.split("\n")[0]
             return f"紧扣“{instruction}”的要求，" + current
+        if "<<<草稿开始" in prompt:  # the faithful draft handed over to be polished
+            current = _between(prompt, "<<<草稿开始", "草稿结束>>>")
+            return reword(current, "经认真梳理，" if self.variant == 1 else "一年来，")
         if "检查发现以下问题" in prompt:
             current = _between(prompt, "<<<正文开始", "正文结束>>>")
             missing = [f for f in facts if f not in current]
