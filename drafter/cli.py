@@ -154,12 +154,11 @@ def _load_facts_or_fail(path: str) -> Any:
 
 
 def _check_output_path(out: str | None) -> None:
-    from drafter.export import SUFFIXES
+    """Refuse an unwritable -o before any drafting is done (ExportError says why, in Chinese)."""
+    from drafter.export import check_output_path
 
-    if out and Path(out).suffix.lower() not in SUFFIXES:
-        raise UserError(f"不支持的输出格式 {Path(out).suffix or '（无扩展名）'}：请用 .docx、.md、.txt 或 .json。")
-    if out and not Path(out).resolve().parent.exists():
-        raise UserError(f"输出目录不存在：{Path(out).resolve().parent}")
+    if out:
+        check_output_path(Path(out))
 
 
 @command("draft")
@@ -175,7 +174,11 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     drafter = make_drafter(settings, offline=args.offline, events=_cli_events(), notify=say)
     result = drafter.draft(facts, offline=args.offline)
     draft = result.draft
-    _write_output(draft, args.out, args.json)
+    try:
+        _write_output(draft, args.out, args.json)
+    except UserError as exc:  # e.g. the disk filled up: the draft itself is saved, say where
+        say(f"草稿编号：{draft.id}（草稿已保存，但没能写入输出文件）")
+        raise UserError(f"{exc.message}\n可以换一个位置再导出：drafter export {draft.id} -o 文件名.docx") from exc
     total = sum(len(s.text) for s in draft.sections)
     warnings = sum(len(s.warnings) for s in draft.sections)
     say(f"草稿编号：{draft.id}（{'大模型' if draft.mode == 'llm' else '离线'}模式，约 {total} 字，提示 {warnings} 条）")
