@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from drafter.config import BUNDLED_CORPUS, Settings
+from drafter.config import BUNDLED_CORPUS, Settings, mask_credentials
 from drafter.errors import UserError
 from drafter.taxonomy import ROLES
 
@@ -27,8 +27,10 @@ def command(name: str) -> Callable[[Handler], Handler]:
 
 
 def say(message: str) -> None:
-    """Notices go to stderr so --json output on stdout stays machine-readable."""
-    print(message, file=sys.stderr)
+    """Notices go to stderr so --json output on stdout stays machine-readable.
+
+    Every notice and error passes here, so none can show an address's credentials."""
+    print(mask_credentials(message), file=sys.stderr)
 
 
 def emit_json(data: Any) -> None:

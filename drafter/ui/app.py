@@ -8,7 +8,6 @@ get_draft, section_action, list_my_drafts.
 
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafter.config import Settings
+from drafter.config import Settings, safe_logger
 from drafter.draft import Draft, Section
 from drafter.drafting import DraftEvents, DraftResult
 from drafter.errors import UserError
@@ -37,7 +36,7 @@ from drafter.ui.backend import (
     stream_job,
 )
 
-log = logging.getLogger("drafter.ui")
+log = safe_logger("drafter.ui")
 
 UNIT_TYPE_CHOICES = [
     "乡镇/街道工会", "企业工会", "事业单位/机关工会", "学校工会", "区县/市总工会", "农场连队工会",
