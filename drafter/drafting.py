@@ -181,7 +181,7 @@ class Drafter:
                         failure.append(exc.message)
                     warnings = [Warning("llm_error", f"大模型生成失败：{exc.message}本节暂用离线草稿，可稍后重写。")]
             if not text:
-                text = self._offline_text(facts, planned, outline, passages, position, slots[position])
+                text = self._offline_text(facts, planned, outline, position, slots[position])
             section = Section(
                 heading=previous.heading,
                 text=text,
@@ -278,22 +278,20 @@ class Drafter:
         facts: Facts,
         planned: PlannedSection,
         outline: Outline,
-        passages: list[SearchResult],
         position: int,
         slot: tuple[int, int] = (0, 1),
     ) -> str:
+        """The section from the facts and our own phrase bank only (no retrieved text)."""
         if planned.role == "opening":
             bodies = [s for s in outline.sections if s.role == "body"]
-            return compose.compose_opening(facts, bodies, [], planned.target_chars)
+            return compose.compose_opening(facts, bodies, planned.target_chars)
         if planned.role == "problems":
             return compose.compose_problems(planned, facts)
         if planned.role == "plans":
             return compose.compose_plans(planned, facts)
-        frames = compose.usable_frames(passages, planned.topic, facts.unit_type)
         return compose.compose_body(
             planned,
             facts.unit_name + str(position),
-            frames,
             planned.target_chars,
             slot=slot[0],
             slots=slot[1],
@@ -340,8 +338,7 @@ class Drafter:
         if self.llm is None or offline:
             if action not in ("expand", "shorten"):
                 raise UserError("离线模式只支持扩写和精简；重写和润色需要配置大模型（OPENAI_BASE_URL 等）。")
-            passages = self._passages(facts, planned)
-            text = offline_resize(section, action, passages, facts.unit_name + str(position), facts)
+            text = offline_resize(section, action, facts.unit_name + str(position), facts)
             note = {"expand": "扩写（离线）", "shorten": "精简（离线）"}[action]
         else:
             request = REVISE_ACTIONS[action] if action else instruction.strip()
@@ -399,9 +396,7 @@ class Drafter:
         return section
 
 
-def offline_resize(
-    section: Section, action: str, passages: list[SearchResult], seed: str, facts: Facts | None = None
-) -> str:
+def offline_resize(section: Section, action: str, seed: str, facts: Facts | None = None) -> str:
     """Deterministic expand/shorten without an LLM. Every fact's words and figures stay.
 
     Shorten keeps the first sentence and every sentence that carries a fact (its figures or its
@@ -418,8 +413,7 @@ def offline_resize(
     else:
         planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
         banks = [PHRASES[t] for t in compose.section_topics(planned)]
-        pool = compose.usable_frames(passages, section.topic, unit_type)
-        pool += [m for b in banks for m in b["method"]]
+        pool = [m for b in banks for m in b["method"]]
         pool += list(PHRASES["综合"]["method"])  # beyond what the first composition used
         pool += [lead + e for lead, e in zip(("同时，", "由此，"), banks[0]["effect"], strict=False)]
     pool = [compose.adapt(p, unit_type) for p in pool]
