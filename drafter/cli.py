@@ -135,15 +135,22 @@ def _cli_events() -> Any:
 
 
 def _write_output(draft: Any, out: str | None, as_json: bool) -> None:
-    from drafter.export import export_draft, export_markdown
+    from drafter.export import export_draft, export_markdown, write_error
 
     if out:
         path = export_draft(draft, Path(out))
         say(f"已保存到 {path}")
-    elif as_json:
-        emit_json(draft.to_dict())
-    else:
-        print(export_markdown(draft))
+        return
+    try:  # flushed here, not at exit: a full disk behind `> file` is reported like -o's
+        if as_json:
+            emit_json(draft.to_dict())
+        else:
+            print(export_markdown(draft))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise write_error(Path("标准输出"), exc.errno) from exc
 
 
 def _load_facts_or_fail(path: str) -> Any:

@@ -330,3 +330,24 @@ def test_failed_write_after_drafting_prints_the_saved_draft_id(
     stderr = capsys.readouterr().err
     assert "Traceback" not in stderr and words in stderr, stderr
     assert _files_under(folder) == ["总结.docx"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux) to fill the disk behind stdout")
+def test_full_disk_behind_a_redirect_is_a_message_with_the_id(data_dir: Path) -> None:
+    """`drafter draft F > file` on a full disk: /dev/full refuses every write with ENOSPC."""
+    import subprocess
+    import sys
+
+    from tests.support.corpus_fixtures import ROOT
+
+    with open("/dev/full", "w") as full:  # noqa: PTH123
+        result = subprocess.run(
+            [sys.executable, "-m", "drafter", "draft", str(FACTS), "--offline"],
+            env=cli_env(data_dir), cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True,
+            encoding="utf-8", timeout=120,
+        )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "磁盘空间不足" in result.stderr
+    did = draft_id(result.stderr)
+    shown = drafter(data_dir, "show", did, "--json")
+    assert json.loads(shown.stdout)["id"] == did
