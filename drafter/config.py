@@ -88,6 +88,11 @@ class Settings:
             values["data_dir"] = Path(str(values["data_dir"])).expanduser()
         return cls(**values)  # type: ignore[arg-type]
 
+    def __repr__(self) -> str:
+        """Shown in logs and tracebacks: the key and logins left out, addresses masked."""
+        shown = (f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        return mask_credentials(f"Settings({', '.join(shown)})")
+
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 

@@ -88,6 +88,16 @@ def test_url_host_is_host_and_port_only(url: str, host: str) -> None:
     assert Settings(llm_base_url=url, llm_model="m").llm_endpoint_host == host
 
 
+def test_settings_repr_masks_addresses_and_leaves_out_the_key() -> None:
+    settings = Settings(
+        llm_base_url=f"http://user:{PASSWORD}@10.1.2.3/v1?api_key={TOKEN}", llm_api_key=TOKEN,
+        chroma_host=f"admin:{PASSWORD}@chroma.local", auth=f"alice:{PASSWORD}",
+    )
+    shown = repr(settings)
+    assert "10.1.2.3" in shown and "chroma.local" in shown
+    assert leaked(shown) == [], shown
+
+
 def test_logs_are_masked_in_message_arguments_and_traceback(caplog: pytest.LogCaptureFixture) -> None:
     url = f"http://user:{PASSWORD}@10.1.2.3/v1?api_key={TOKEN}"
     log = safe_logger("drafter.test_credentials")
