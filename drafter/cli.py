@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from drafter.config import BUNDLED_CORPUS, Settings
+from drafter.config import BUNDLED_CORPUS, Settings, mask_credentials
 from drafter.errors import UserError
 from drafter.taxonomy import ROLES
 
@@ -30,8 +30,10 @@ def command(name: str) -> Callable[[Handler], Handler]:
 
 
 def say(message: str) -> None:
-    """Notices go to stderr so --json output on stdout stays machine-readable."""
-    print(message, file=sys.stderr)
+    """Notices go to stderr so --json output on stdout stays machine-readable.
+
+    Every notice and error passes here, so none can show an address's credentials."""
+    print(mask_credentials(message), file=sys.stderr)
 
 
 def emit_json(data: Any) -> None:
@@ -141,15 +143,22 @@ def _cli_events() -> Any:
 
 
 def _write_output(draft: Any, out: str | None, as_json: bool) -> None:
-    from drafter.export import export_draft, export_markdown
+    from drafter.export import export_draft, export_markdown, write_error
 
     if out:
         path = export_draft(draft, Path(out))
         say(f"已保存到 {path}")
-    elif as_json:
-        emit_json(draft.to_dict())
-    else:
-        print(export_markdown(draft))
+        return
+    try:  # flushed here, not at exit: a full disk behind `> file` is reported like -o's
+        if as_json:
+            emit_json(draft.to_dict())
+        else:
+            print(export_markdown(draft))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise write_error(Path("标准输出"), exc.errno) from exc
 
 
 def _load_facts_or_fail(path: str) -> Any:
@@ -162,12 +171,11 @@ def _load_facts_or_fail(path: str) -> Any:
 
 
 def _check_output_path(out: str | None) -> None:
-    from drafter.export import SUFFIXES
+    """Refuse an unwritable -o before any drafting is done (ExportError says why, in Chinese)."""
+    from drafter.export import check_output_path
 
-    if out and Path(out).suffix.lower() not in SUFFIXES:
-        raise UserError(f"不支持的输出格式 {Path(out).suffix or '（无扩展名）'}：请用 .docx、.md、.txt 或 .json。")
-    if out and not Path(out).resolve().parent.exists():
-        raise UserError(f"输出目录不存在：{Path(out).resolve().parent}")
+    if out:
+        check_output_path(Path(out))
 
 
 @command("draft")
@@ -183,7 +191,11 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     drafter = make_drafter(settings, offline=args.offline, events=_cli_events(), notify=say)
     result = drafter.draft(facts, offline=args.offline)
     draft = result.draft
-    _write_output(draft, args.out, args.json)
+    try:
+        _write_output(draft, args.out, args.json)
+    except UserError as exc:  # e.g. the disk filled up: the draft itself is saved, say where
+        say(f"草稿编号：{draft.id}（草稿已保存，但没能写入输出文件）")
+        raise UserError(f"{exc.message}\n可以换一个位置再导出：drafter export {draft.id} -o 文件名.docx") from exc
     total = sum(len(s.text) for s in draft.sections)
     warnings = sum(len(s.warnings) for s in draft.sections)
     say(f"草稿编号：{draft.id}（{MODE_LABELS[draft.mode]}，约 {total} 字，提示 {warnings} 条）")

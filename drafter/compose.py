@@ -1,15 +1,15 @@
 """The offline composer: a complete plain draft from the user's facts alone, no LLM.
 
-Every fact appears in its section, in the user's words (as 一是…；二是…). Around them go
-framing sentences mined from the retrieved corpus passages of the same topic — only short
-ones (≤ 38 characters, under the copy limit) with no figures, names, quotes or placeholders —
-plus fixed genre sentences. Nothing is invented: no figure, name or event is added.
+Every fact appears in its section, in the user's words (as 一是…；二是…). Around them go only
+our own figure-free genre sentences (phrases.py). Nothing is taken from the example summaries:
+a sentence mined from an uploaded example, however general it looks, can carry that unit's
+claims ("…受到省总工会表彰"), and would then read as a claim of the user's unit. Nothing is
+invented: no figure, name or event is added.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 
 from drafter.draft import chinese_numeral
@@ -25,29 +25,9 @@ from drafter.phrases import (
     SPECIAL_OPEN,
     adapt,
 )
-from drafter.retrieve import SearchResult
-from drafter.taxonomy import GENERAL_TOPIC, TOPICS
+from drafter.taxonomy import GENERAL_TOPIC
 
-MAX_FRAME_CHARS = 38
 MIN_METHODS, METHODS_PER_FACT = 3, 4  # method sentences a body section may use
-_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]")
-# Anything that could carry another unit's specifics: digits, Chinese counts, quotes, titles,
-# first-person unit words (我镇/我校 …), placeholders, dates and proper-looking names.
-_SPECIFIC = re.compile(
-    r"[\d０-９%％]|[一二三四五六七八九十百千万两]+(个|名|人|家|次|项|场|户|元|届|批|期|所|条|篇|位|支|件)|"
-    r"[“”\"'《》「」『』〈〉【】()（）]|我(镇|乡|校|厂|矿|县|区|市|会|站|场|局|院|所|分部|公司|中心)|"
-    r"本(年|单位|镇|乡|校|厂|矿|县|区|市|省)|某|xx|XX|_|□|今年|去年|上半年|下半年|年初|年底|月|"
-    r"[\u4e00-\u9fff]{2,}(镇|乡|县|市|省|村|公司|集团|厂|矿|中学|小学|学院|医院|街道|社区)(?!工会|党委|政府)|"
-    r"十[一二三四五六七八九]?大|届|中全会|小编|篇|如下|以下|上述|同志|主席|书记|领导班子|"
-    r"[A-Za-zＡ-Ｚａ-ｚ]|[,.:;!?]|党委|党支部|党总支|党工委|政府|领导|分局|支局|地税|国税"
-)
-# A problem statement must never frame a body section (it would invent a shortcoming).
-_PROBLEM = re.compile(r"不足|不够|有待|还需|不高|不平衡|薄弱|欠缺|滞后|不强|不到位|困难|问题|抵触|差距")
-_DEPENDENT = re.compile(
-    r"^([一二三四五六七八九十]+是|一方面|另一方面|首先|其次|同时|另外|此外|并|而|但|还|又|其中|通过|"
-    r"为他们|对于)|"
-    r"他们|她们|这些|这种|这次|此次|此项|该|其|时，|期间|活动中|会上"
-)
 
 SUPERIORS = {
     "乡镇/街道": "镇党委、政府和上级工会",
@@ -57,52 +37,6 @@ SUPERIORS = {
     "区县/市总工会": "同级党委和上级工会",
     "农场连队": "场党委和场工会",
 }
-
-
-_GENERIC = re.compile(r"是工会|是做好|是我们|是提高|坚持|始终|切实|不断|进一步|着力|注重|积极|努力|要|重要|主要|基本|宗旨")
-_EVENT = re.compile(r"已|了|过|最后|目前|现在|前阶段|近期|当前|分工会|基层单位|大会")
-
-
-# A mined frame must read as a general statement: a definition ("维权是工会工作的重中之重")
-# or a stance ("坚持…", "注重…"), never a report of something a unit did.
-_STATEMENT = re.compile(
-    r"是(工会|我们|做好|搞好|提高|推进|维护|加强)|的(重要|主要|基本|首要|根本)(内容|职责|任务|途径|载体|保证|宗旨)|"
-    r"^(坚持|注重|努力|始终|切实|必须)"
-)
-_REPORT = re.compile(r"我们都|贡献|举办|举行|开展了|组织了|进行|半年来|一年来|每逢|要求|牵头|先后|共")
-# Words that belong to one kind of unit: a school's frame must not land in a hospital's draft.
-_UNIT_WORDS: dict[str, re.Pattern[str]] = {
-    "学校": re.compile(r"教师|学生|教学|校|师德|师能|课"),
-    "企业": re.compile(r"矿|井下|采煤|车间|生产线"),
-    "农场连队": re.compile(r"连队|农场|团场"),
-    "事业单位/机关": re.compile(r"医院|医疗|医务|医护|护士|护理|患者|病人|门诊|临床"),
-}
-
-
-def usable_frames(passages: Sequence[SearchResult], topic: str = "", unit_type: str = "") -> list[str]:
-    """Short, general statements from the passages (on the topic, when one is given)."""
-    cues = TOPICS.get(topic, ())
-    foreign = [p for t, p in _UNIT_WORDS.items() if t != unit_type]
-    out: list[str] = []
-    for passage in passages:
-        for n, sentence in enumerate(_SENTENCE.findall(passage.text)):
-            if n == 0 and passage.text[:1] in "，、；：,":
-                continue  # a chunk cut mid-sentence: its first piece is a fragment
-            sentence = sentence.strip()
-            sentence = re.sub(r"[；;！？]$", "。", sentence)
-            if not (12 <= len(sentence) <= MAX_FRAME_CHARS) or _SPECIFIC.search(sentence):
-                continue
-            if _PROBLEM.search(sentence) or _REPORT.search(sentence) or not _STATEMENT.search(sentence):
-                continue  # a shortcoming, a report of an event, or no general statement
-            if _DEPENDENT.search(sentence) or _EVENT.search(sentence) or not _GENERIC.search(sentence):
-                continue  # needs its neighbours or tells a particular event
-            if any(p.search(sentence) for p in foreign):
-                continue
-            if cues and not any(c in sentence for c in cues):
-                continue
-            if sentence not in out:
-                out.append(sentence)
-    return out
 
 
 def pick(options: Sequence[str], seed: str, count: int, avoid: frozenset[str] = frozenset()) -> list[str]:
@@ -150,9 +84,7 @@ def _subject(facts: Facts) -> str:
     return "工会工作"
 
 
-def compose_opening(
-    facts: Facts, body_sections: Sequence[PlannedSection], frames: list[str], target: int = 0
-) -> str:
+def compose_opening(facts: Facts, body_sections: Sequence[PlannedSection], target: int = 0) -> str:
     """Context, leadership, main line, then the hand-over ending in 总结如下：."""
     period = PERIOD_PHRASE.get(facts.period, "全年")
     when = f"{facts.year}年" if facts.period in ("年度", "专项") else f"{facts.year}年{period}"
@@ -210,7 +142,6 @@ def _interleave(lists: Sequence[Sequence[str]]) -> list[str]:
 def compose_body(
     section: PlannedSection,
     seed: str,
-    mined: list[str],
     target: int,
     *,
     slot: int = 0,
@@ -220,8 +151,8 @@ def compose_body(
 ) -> str:
     """Opener and approach, the facts as 一是…二是…, then method sentences toward `target`, an effect.
 
-    Method sentences come from our phrase bank (for every topic the section's facts touch) and
-    at most one general statement mined from the corpus; none adds a figure, a name or an event.
+    Method sentences come from our phrase bank (for every topic the section's facts touch);
+    none adds a figure, a name or an event.
     Their number is capped by the number of facts, so a thin section stays short rather than
     becoming a wall of generalities.
     """
@@ -239,9 +170,6 @@ def compose_body(
     methods = _interleave(pools)
     effects = _share(banks[0]["effect"], topic_seed + "effect", slot, slots) or list(banks[0]["effect"])
     effect = pick(EFFECT_LEADS, seed + "lead", 1)[0] + effects[0]
-    extra = pick(mined, seed + "mined", 1)
-    if extra:
-        methods.insert(min(2, len(methods)), extra[0])
 
     fact_paragraphs = _fact_paragraphs(section.facts)
     length = len(opener[0]) + sum(len(p) for p in fact_paragraphs) + len(effect)

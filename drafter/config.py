@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 DEFAULT_EMBED_MODEL = "BAAI/bge-small-zh-v1.5"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +104,11 @@ class Settings:
             values["data_dir"] = Path(str(values["data_dir"])).expanduser()
         return cls(**values)  # type: ignore[arg-type]
 
+    def __repr__(self) -> str:
+        """Shown in logs and tracebacks: the key and logins left out, addresses masked."""
+        shown = (f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        return mask_credentials(f"Settings({', '.join(shown)})")
+
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
@@ -111,8 +118,8 @@ class Settings:
 
     @property
     def llm_endpoint_host(self) -> str:
-        """Host of the LLM endpoint, safe to show (never the key)."""
-        return urlparse(self.llm_base_url).netloc or self.llm_base_url
+        """Host of the LLM endpoint, safe to show (never the key, never user:password)."""
+        return url_host(self.llm_base_url)
 
     @property
     def chroma_dir(self) -> Path:
@@ -136,3 +143,84 @@ def _coerce(type_name: object, raw: str) -> object:
     if "Path" in text:
         return Path(raw).expanduser()
     return raw
+
+
+# --------------------------------------------------------------------------- credentials
+# Addresses come from settings (OPENAI_BASE_URL, DRAFTER_CHROMA_HOST) and from library error
+# texts; any of them may carry `user:password@` or `?api_key=…`. Everything that shows or logs
+# an address or an error text passes it through `mask_credentials` first.
+
+MASK = "***"
+# A run of text that can be an address: stops at whitespace, quotes, brackets and CJK punctuation.
+_ADDRESS = re.compile(r"[^\s<>\"'`()\[\]{}\u3000-\u303f\uff00-\uffef]+")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*://)(.*)$", re.IGNORECASE | re.DOTALL)
+# user:password@ at the start of an address without a scheme ("admin:pw@10.0.0.5:8000").
+_BARE_USERINFO = re.compile(r"^[^/@:?#]+:.*@")
+# Parameters whose value is a secret (?api_key=…, &token=…, ;sig=…, a bare token=…).
+_SECRET_PARAM = re.compile(
+    r"(^|[?&;])([^=&;#\s]*(?:key|token|secret|passw(?:or)?d|pwd|auth|sig(?:nature)?|credential|session)"
+    r"[^=&;#\s]*)=[^&;#\s]*",
+    re.IGNORECASE,
+)
+
+
+def _mask_address(address: str) -> str:
+    scheme = _SCHEME.match(address)
+    if scheme:
+        head, rest = scheme.groups()
+        # userinfo ends at the last "@" before the query; a "/" before it is only allowed
+        # after a ":" (an unencoded "/" inside a password), so "host/v1/@x" keeps its host.
+        end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+        at = rest.rfind("@", 0, end)
+        if at >= 0:
+            userinfo = rest[:at]
+            slash, colon = userinfo.find("/"), userinfo.find(":")
+            if slash < 0 or 0 <= colon < slash:
+                rest = MASK + rest[at:]
+        address = head + rest
+    else:
+        address = _BARE_USERINFO.sub(MASK + "@", address)
+    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}{m.group(2)}={MASK}", address)
+
+
+def mask_credentials(text: str) -> str:
+    """`text` with every credential inside an address masked: `user:password@` and the values
+    of secret query keys become ***. Safe on any text (a URL, an error message, a log line)."""
+    if "@" not in text and "=" not in text:
+        return text
+    return _ADDRESS.sub(lambda m: _mask_address(m.group()), text)
+
+
+def url_host(url: str) -> str:
+    """host[:port] of an address, for messages and status lines: no userinfo, path or query."""
+    text = mask_credentials(url.strip())
+    parts = urlsplit(text if "://" in text else "//" + text)
+    try:
+        host, port = parts.hostname or "", parts.port
+    except ValueError:  # a port that is not a number
+        host, port = parts.hostname or "", None
+    if not host:
+        return text or "?"
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return f"{host}:{port}" if port else host
+
+
+class CredentialFilter(logging.Filter):
+    """Masks credentials in a log record's message and traceback before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_credentials(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            record.exc_text = mask_credentials(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def safe_logger(name: str) -> logging.Logger:
+    """The logger for `name`, with credentials masked in everything it logs."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, CredentialFilter) for f in logger.filters):
+        logger.addFilter(CredentialFilter())
+    return logger

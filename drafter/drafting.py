@@ -232,7 +232,7 @@ class Drafter:
         previous = draft.sections[position]
         self.events.section_started(position, previous)
         passages = self._passages(facts, planned)
-        text = self._offline_text(facts, planned, run.outline, passages, position, run.slots[position])
+        text = self._offline_text(facts, planned, run.outline, position, run.slots[position])
         origin, reason = "offline", ""
         # A problems/plans section the user gave nothing for keeps its placeholder: a model
         # would fill it with invented shortcomings or plans.
@@ -309,22 +309,20 @@ class Drafter:
         facts: Facts,
         planned: PlannedSection,
         outline: Outline,
-        passages: list[SearchResult],
         position: int,
         slot: tuple[int, int] = (0, 1),
     ) -> str:
+        """The section from the facts and our own phrase bank only (no retrieved text)."""
         if planned.role == "opening":
             bodies = [s for s in outline.sections if s.role == "body"]
-            return compose.compose_opening(facts, bodies, [], planned.target_chars)
+            return compose.compose_opening(facts, bodies, planned.target_chars)
         if planned.role == "problems":
             return compose.compose_problems(planned, facts)
         if planned.role == "plans":
             return compose.compose_plans(planned, facts)
-        frames = compose.usable_frames(passages, planned.topic, facts.unit_type)
         return compose.compose_body(
             planned,
             facts.unit_name + str(position),
-            frames,
             planned.target_chars,
             slot=slot[0],
             slots=slot[1],
@@ -381,9 +379,7 @@ class Drafter:
             if chosen is None or chosen.needs_model:
                 offline_ones = "、".join(a.label for a in REVISE_ACTIONS.values() if not a.needs_model)
                 raise UserError(f"离线模式只支持{offline_ones}；重写和润色需要接入大模型。")
-            planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
-            passages = self._passages(facts, planned)
-            text = offline_resize(section, chosen.name, passages, facts.unit_name + str(position), facts)
+            text = offline_resize(section, chosen.name, facts.unit_name + str(position), facts)
             return self._save_revision(draft_id, position, section, text, facts, f"{chosen.label}（离线）", "offline")
         request = chosen.request if chosen else instruction.strip()
         if not request:

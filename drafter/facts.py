@@ -159,63 +159,143 @@ def _title_topic(topic: str, year: int) -> str:
 
 
 # --------------------------------------------------------------------------- injection filter
+#
+# A fact says what the unit did. A line that instead talks to the model writing the draft is not
+# a fact, and is dropped (and reported): it (1) addresses the model or an assistant, (2) announces
+# rules or overrides what came before, (3) carries a system or role tag, or (4) asks for something
+# to be written, printed, repeated or left out. The cues below are what such lines are made of;
+# no single everyday word (AI, 系统, 覆盖, 输出, 打印, 规则 …) is a cue by itself, because genuine
+# facts use them all ("举办AI技能培训班", "对系统内各单位进行检查", "覆盖职工1,200人").
+#
+# Chinese cues are matched against the text with all whitespace removed (defeats "忽 略 之 前"),
+# English ones against the text with whitespace collapsed; both after NFKC (full-width letters,
+# colons and commas become ASCII) and lower-casing. Cues of the kinds in _OUTSIDE_QUOTES are not
+# looked for inside quotation marks, where campaign names live (“请进来、走出去”, “你点我办”).
 
-# Patterns that mark text addressed to a model rather than a fact about the unit's work.
-# Chinese patterns are matched against the text with all whitespace removed (defeats
-# "忽 略 之 前"), English ones against the text with whitespace collapsed; both after NFKC
-# (full-width letters and colons become ASCII) and lower-casing.
-_TAIL = r"[^。！？!?\n]"
-ZH_INJECTION_PATTERNS: tuple[str, ...] = (
-    # ignore / forget the previous instructions
-    r"(忽略|无视|忽视|忘记|忘掉|不要理会|不用理会|不必理会|别理会|抛开|撇开|跳过)" + _TAIL
-    + r"{0,12}?(之前|以上|上面|上述|前面|先前|此前|刚才|原来|原有|原先|所有|全部|一切|系统|你的|你收到的)"
-    + _TAIL + r"{0,8}?(要求|指令|指示|规则|设定|提示|限制|约束|命令|说明|内容|对话|规定|约定)",
-    r"(忽略|无视|忘记|忘掉)(之前|以上|上面|上述|前面|先前|此前)的?(一切|所有|全部)",
-    # you are now … / act as …
-    r"你(现在|从现在起|从现在开始|接下来|今后|此后)(是|就是|扮演|成为|变成|作为|充当)",
-    r"(从现在(开始|起)|接下来|此后)[,，]?你(将|要|必须|需要|只|应该)",
-    r"(请|你)(现在)?(扮演|假装|假扮|充当)",
-    r"(假装|假设|想象)你是",
-    r"^你是一(个|名|位)",
-    # reveal the system prompt / secrets
-    r"(输出|泄露|泄漏|透露|告诉我|显示|打印|重复|展示|给出|复述|公开|说出)" + _TAIL
-    + r"{0,10}?(系统提示|提示词|系统指令|系统设定|系统消息|初始指令|原始指令|内部指令|隐藏指令"
-    r"|你的指令|你的设定|你的规则|密钥|apikey|api_key)",
-    r"系统提示|提示词|系统指令|系统消息",
-    # do not follow the rules
-    r"(不要|不必|无需|不需要|不用|别|不再|停止)(再)?(遵守|遵循|遵从|服从|理会)" + _TAIL
-    + r"{0,8}?(要求|指令|指示|规则|设定|提示|限制|约束|命令|规定|约定)",
-    r"绕过" + _TAIL + r"{0,6}?(限制|审查|过滤|规则|安全)",
-    r"越狱|开发者模式",
-    # imperative addressed to the model
-    r"请你?(直接|立即|马上|现在)?(输出|回复|回答|打印|执行|复述)",
-    # role tags at the start
-    r"^(系统|助手|用户|指令)[:]",
+_END = r"[^。！？!?\n]"  # within one sentence
+_MODEL = (
+    r"(ai|人工智能|智能助手|ai助手|助手|助理|大模型|语言模型|模型|机器人|chatgpt|gpt|claude|deepseek"
+    r"|kimi|豆包|文心一言|通义千问|智能体|写作助手|写作工具)"
 )
-EN_INJECTION_PATTERNS: tuple[str, ...] = (
-    r"\b(ignore|disregard|forget|skip|override)\b[^.!?\n]{0,40}?\b(previous|prior|above|earlier"
-    r"|preceding|all|any|your|the|system|these|those)\b[^.!?\n]{0,30}?\b(instructions?|prompts?"
-    r"|rules?|messages?|directions?|context|guidelines|constraints)\b",
-    r"\byou are now\b|\bfrom now on\b|\bact as\b|\bpretend (to be|you are)\b|\bimagine you are\b",
-    r"\b(reveal|print|show|output|repeat|leak|display|tell me|give me)\b[^.!?\n]{0,30}?"
-    r"\b(system prompt|prompt|instructions|system message|api key)\b",
-    r"\bsystem prompt\b|\bjailbreak\b|\bdeveloper mode\b",
-    r"\b(do not|don't|never|stop)\s+(follow|obey|comply)",
-    r"(^|[\s.;,])(system|assistant|developer|user)\s*:",
-    r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?inst\]|<</?sys>>|</?\s*(system|instructions?)\s*>",
-    r"#{2,}\s*(instruction|system|指令)",
+_YOU_MODAL = (
+    r"(现在|从现在|接下来|今后|必须|应当|应该|务必|只能|只需|只许|不得|不能|不可|不准|不许|不要|需要|一定要"
+    r"|的任务|的职责|的角色|的身份|的回答|的回复|的输出|的设定|的指令|的规则|的提示词|收到的|给我|帮我)"
 )
-_ZH_RE = [re.compile(p) for p in ZH_INJECTION_PATTERNS]
-_EN_RE = [re.compile(p) for p in EN_INJECTION_PATTERNS]
+_DRAFT = r"(生成的|输出的|你写的|你的|这份|本)?(总结|草稿|稿子|稿件|初稿|文稿|文中|文章|全文|正文|本文)"
+_DOC = r"(生成的|输出的|你写的|你的)?(总结|草稿|稿子|稿件|初稿|文稿|文中|文章|全文|正文|本文|结尾|开头|末尾|文末|段落|回答|回复|输出)"
+_WRITE = r"(写上|写入|写明|写出|写进|加上|加入|加进|加一句|注明|提到|提及|插入|添加|补上|补充一句|强调|声明|写|放进|体现)"
+_DIRECTIVE = r"(规则|指令|指示|设定|要求|命令|提示|约束|限制|规定|约定|说明|内容|对话|事实|数据)"
+_EARLIER = r"(之前|以上|上面|上述|前面|先前|此前|刚才|你的|你收到的)"
+_BEFORE = r"(之前|以上|上面|上述|前面|先前|此前|刚才|原来|原有|原先|所有|全部|一切|系统|你的|你收到的|其他|其它)"
+_ROLE = (
+    r"(系统|系统消息|系统提示|系统指令|指令|助手|用户|管理员|开发者|ai|模型|大模型|system|sys|assistant|user|human"
+    r"|developer|admin|instruction|instructions|prompt)"
+)
+
+INSTRUCTION_CUES_ZH: tuple[tuple[str, str], ...] = (
+    # (1) addressed to the model or an assistant
+    ("address", r"(作为|身为|你是|您是|你现在是|你将是|扮演|充当|假装|假扮|假设你是|想象你是)(一个|一名|一位)?(不受限制的|没有限制的)?" + _MODEL),
+    ("address", r"(?<![a-z])" + _MODEL + r"[,:、]?(请|你|您|注意|须知|听好|务必|必须|应当|应该)"),
+    ("address", r"(致|告诉|提醒)" + _MODEL + r"|(对|给)" + _MODEL + r"的(指令|要求|提示|命令)"),
+    ("address", r"(你|您)" + _YOU_MODAL + r"(?=[\u4e00-\u9fffa-z0-9])"),
+    ("address", r"^你是|我(要求|命令|指示)你|(请|你)(现在)?(扮演|假装|假扮|充当)"),
+    # (2) announces rules, or overrides what came before
+    ("rule", r"(忽略|无视|忘记|忘掉|不要理会|不用理会|不必理会|别理会|抛开|撇开|跳过)" + _END
+     + r"{0,12}?" + _BEFORE + _END + r"{0,8}?" + _DIRECTIVE),
+    ("rule", r"(覆盖|推翻|替换|取代)" + _EARLIER + r"的?(设定|指令|规则|提示|要求|事实|内容)"),
+    ("rule", r"(忽略|无视|忘记|忘掉)(之前|以上|上面|上述|前面|先前|此前)的?(一切|所有|全部)"),
+    ("rule", r"(新的?|最新的?|更新的?|额外的?|补充的?)(规则|指令|指示|设定|命令)[:]"),
+    ("rule", r"(以下|下面|下列)(是|为)?(你的|新的?|最新的?|最高优先级的?|必须遵守的)(规则|指令|指示|设定|命令|要求)"),
+    ("rule", r"(最高|第一)优先级的?(指令|规则|命令|设定)|(指令|规则)的?优先级最高|指令(已|已经)?(更新|变更)"),
+    ("rule", r"(从现在(起|开始)|自现在起|从此以后|从今以后|接下来|此后)[,]?(你|您|请|一律只|只能|只许|只写|只输出)"),
+    ("rule", _EARLIER + r"的?" + _DIRECTIVE + r"(全部|一律|均|都)?(作废|无效|失效|不算|不再有效)"),
+    ("rule", r"(不要|不必|无需|不需要|不用|别|不再|停止)(再)?(遵守|遵循|遵从|服从|理会)" + _END + r"{0,8}?" + _DIRECTIVE),
+    ("rule", r"绕过" + _END + r"{0,6}?(限制|审查|过滤|规则|安全)|越狱|开发者模式|无限制模式"),
+    ("rule", r"(系统提示词?|系统指令|系统设定|初始指令|原始指令|内部指令|隐藏指令)(是|为|如下|[:])"
+     r"|(你的|你收到的)(系统)?(提示词|系统提示|指令|设定|规则)|(全部|所有|完整的?)(系统提示|提示词|系统指令)"),
+    # (3) system or role tags
+    ("tag", r"[【\[<#{]\s*" + _ROLE + r"\s*[】\]>#}]"),
+    # round brackets only around unmistakable tags: "文明行业（系统）" is ordinary Chinese
+    ("tag", r"\((系统消息|系统提示|系统指令|system|sys|assistant|instruction)\)"),
+    ("tag", r"(^|[。;!?.])" + _ROLE + r"[:]"),
+    ("tag", r"```|<\|?[a-z_]+\|>|\[/?inst\]|<</?sys>>|</?(system|instructions?|prompt|assistant|user)>"),
+    # (4) asks for something to be written, printed, repeated or left out
+    ("request", r"(?<![申邀聘报提呈恳延宴敦吁诉敬约诚])请(你|您)?(直接|立即|马上|务必|一定|只)?"
+     r"(输出|打印|回复|回答|复述|重复|照抄|原样|写上|写入|写明|写出|加上|注明|插入|添加|生成|续写|改写|翻译|列出"
+     r"|告诉|透露|泄露|忽略|无视|忘记|删除|删去|去掉|不要|别|勿|把|将|在|帮我|帮忙|用英文|用英语)"),
+    ("request", r"在" + _DOC + r"(中|里|内|的?(开头|结尾|末尾|最后|第.部分))?" + _WRITE),
+    ("request", _DRAFT + r"(中|里|内)(必须|务必|一定要|要|需要|应当|记得)" + _WRITE + r"|(给|往|向)" + _DRAFT + _WRITE),
+    ("request", r"(必须|务必|一定要|记得|别忘了)(写上|加上|写进|加进|加一句)"),
+    ("request", r"(把|将)(第.{1,3}(条|项|部分|段|节)|这条|本条|问题部分|存在问题部分|不足部分|成绩部分)" + _END
+     + r"{0,12}?(写成|删掉|删除|去掉|夸大)|(问题|不足)部分(删掉|删除|去掉|不写)"),
+    ("request", r"(用|以)(英文|英语|文言文)(写|回答|输出|回复|作答)|翻译成(英文|英语)|" + _DRAFT
+     + r"写成(一首|一篇)?(诗|诗歌|小说|故事)"),
+    ("request", r"(把|将)(这句话?|这段话?|这一?条|此句|本句|本条|以下|下面|如下|下列)" + _END + r"{0,12}?(写|加|插|放|原样|照抄)"),
+    ("request", r"(把|将)(所有|全部|全文|文中|一切|每个|每一个)的?(数字|数据|数值|金额|人数)"),
+    ("request", r"(数字|数据|数值|金额)(?!化)" + _END + r"{0,6}?(乘以|乘上|翻倍|放大|夸大|虚报|都改|改成|写成)"),
+    ("request", r"(照抄|照写|原样输出|原样写|逐字|复述|重复)(以下|下面|如下|下列|这句|这段|[:]|[一两三四五十\d]+遍)"),
+    ("request", r"(不要|不得|不许|不准|别|切勿|请勿|勿)(再)?(提及|提到|写出?|写入|写上|输出)"),
+    ("request", r"(输出|泄露|泄漏|透露|告诉我|显示|打印|展示|给出|复述|公开|说出)" + _END
+     + r"{0,10}?(系统提示|提示词|系统指令|系统设定|系统消息|初始指令|原始指令|内部指令|隐藏指令"
+     r"|你的指令|你的设定|你的规则|密钥|apikey|api_key)"),
+)
+
+INSTRUCTION_CUES_EN: tuple[tuple[str, str], ...] = (
+    ("address", r"\bas an? (ai|assistant|language model|llm|chatbot|model)\b"),
+    ("address", r"\byou (are|must|should|shall|will|need to|have to|are to|may not|must not|cannot|can't)\b"),
+    ("address", r"\byour (task|job|role|instructions?|prompt|rules?|output|answer|reply)\b"),
+    ("address", r"\b(chatgpt|gpt|claude|assistant|ai|model)\s*[,:]\s*(please|you|ignore|write|output|print)\b"),
+    ("address", r"\bact as\b|\bpretend (to be|you are)\b|\bimagine you are\b|\broleplay\b"),
+    ("address", r"\b(note|message|instructions?|reminder)\s+(to|for)\s+(the\s+)?(model|ai|assistant|llm|chatbot|writer)\b"),
+    ("rule", r"\b(ignore|disregard|forget|skip|override|bypass)\b[^.!?\n]{0,40}?\b(previous|prior|above|earlier"
+     r"|preceding|all|any|your|the|system|these|those|other)\b[^.!?\n]{0,30}?\b(instructions?|prompts?"
+     r"|rules?|messages?|directions?|context|guidelines|constraints|facts|data|text)\b"),
+    ("rule", r"\b(forget|ignore|disregard)\s+(everything|anything|all|what)\b[^.!?\n]{0,20}?"
+     r"\b(above|before|previous|earlier|said|written|told)\b"),
+    ("rule", r"\bfrom now on\b|\bnew (rules?|instructions?)\b|\bhighest priority\b|\bjailbreak\b|\bdeveloper mode\b"),
+    ("rule", r"\b(do not|don't|never|stop)\s+(follow|obey|comply)"),
+    ("rule", r"\bsystem (prompt|message|override|instruction)s?\b"),
+    ("tag", r"(^|[\s.;,])(system|assistant|developer|user|human|instruction)\s*:"),
+    ("tag", r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?inst\]|<</?sys>>|</?\s*(system|instructions?)\s*>"),
+    ("tag", r"#{2,}\s*(instruction|system|指令)|\[(system|sys|assistant|user|admin|instruction)\]"),
+    ("request", r"\b(please\s+)?(write|add|insert|include|put|state|mention)\b[^.!?\n]{0,40}?\b(in|into|to|at)\s+"
+     r"(the|your|this)\s+(summary|draft|document|text|report|output|answer|reply|beginning|end)\b"),
+    ("request", r"\b(print|output|say|type|repeat|respond with|reply with|answer with|translate)\b[^.!?\n]{0,30}?"
+     r"\b(the word|the words|the following|after me|only|exactly|verbatim|everything|it|in english|into english)\b"),
+    ("request", r"\b(reveal|print|show|output|repeat|leak|display|tell me|give me)\b[^.!?\n]{0,30}?"
+     r"\b(system prompt|prompt|instructions|system message|api key)\b"),
+    ("request", r"\b(do not|don't|never)\s+(mention|include|write|say)\b"),
+    ("request", r"\b(write|rewrite|make|turn|change|end|start|sign)\b[^.!?\n]{0,20}?\bthe\s+(summary|draft|report|document|text)\b"),
+    ("request", r"\b(multiply|double|inflate|exaggerate)\b[^.!?\n]{0,20}?\b(all|every|each|the)\b[^.!?\n]{0,10}?"
+     r"\b(numbers?|figures?|amounts?|data)\b"),
+)
+# Kinds whose cues are not looked for inside quotation marks (campaign and document names).
+_OUTSIDE_QUOTES = frozenset({"address", "request"})
+
+_ZH_CUES = [(kind, re.compile(p)) for kind, p in INSTRUCTION_CUES_ZH]
+_EN_CUES = [(kind, re.compile(p)) for kind, p in INSTRUCTION_CUES_EN]
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_QUOTED = re.compile(r"“[^“”]*”|「[^「」]*」|『[^『』]*』|《[^《》]*》|\"[^\"]*\"|‘[^‘’]*’")
+_WHOLLY_QUOTED = re.compile(r"^[“「『\"‘](.*)[”」』\"’]$", re.S)
+
+
+def instruction_kinds(text: str) -> set[str]:
+    """What makes `text` an instruction to a model rather than a fact: the kinds of cue found
+    in it (address, rule, tag, request); empty for an ordinary line."""
+    norm = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).lower().strip()
+    norm = _WHOLLY_QUOTED.sub(r"\1", norm)  # a whole line in quotes is still read
+    unquoted = _QUOTED.sub("“”", norm)
+    sources = {
+        (True, False): re.sub(r"\s+", "", norm), (True, True): re.sub(r"\s+", "", unquoted),
+        (False, False): re.sub(r"\s+", " ", norm), (False, True): re.sub(r"\s+", " ", unquoted),
+    }
+    cues = [(True, kind, cue) for kind, cue in _ZH_CUES] + [(False, kind, cue) for kind, cue in _EN_CUES]
+    return {kind for zh, kind, cue in cues if cue.search(sources[zh, kind in _OUTSIDE_QUOTES])}
 
 
 def looks_like_instruction(text: str) -> bool:
     """True when the text reads as an instruction to a model (prompt injection), not a fact."""
-    norm = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).lower()
-    collapsed = re.sub(r"\s+", " ", norm).strip()
-    squeezed = re.sub(r"\s+", "", norm)
-    return any(r.search(squeezed) for r in _ZH_RE) or any(r.search(collapsed) for r in _EN_RE)
+    return bool(instruction_kinds(text))
 
 
 # --------------------------------------------------------------------------- numbers

@@ -8,7 +8,6 @@ what is retried, and how long we wait, is decided and tested here). Failures sur
 
 from __future__ import annotations
 
-import logging
 import random
 import sys
 import time
@@ -20,9 +19,9 @@ from urllib.parse import urlparse
 
 import openai
 
-from drafter.config import Settings
+from drafter.config import Settings, mask_credentials, safe_logger, url_host
 
-log = logging.getLogger(__name__)
+log = safe_logger(__name__)
 
 ERROR_KINDS = frozenset(
     {"auth", "connection", "rate_limit", "server", "timeout", "stream", "bad_request"}
@@ -90,17 +89,6 @@ class _Failure:
 class _AttemptState:
     opened: bool = False  # response headers arrived (errors after this are mid-stream)
     emitted: bool = False  # on_delta has seen text from this attempt
-
-
-def _safe_host(base_url: str) -> str:
-    """host[:port] of the endpoint — never userinfo, path or query."""
-    parsed = urlparse(base_url)
-    host = parsed.hostname or ""
-    if not host:
-        return base_url.split("/")[0].split("@")[-1] or "?"
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    return f"{host}:{parsed.port}" if parsed.port else host
 
 
 def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
@@ -189,7 +177,7 @@ class LLMClient:
         # may refuse the unknown option.
         self.include_usage = include_usage
         self._api_key = api_key or ""
-        self._host = _safe_host(self.base_url)
+        self._host = url_host(self.base_url)
         self._rng = random.Random()
         parsed = urlparse(self.base_url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
@@ -470,4 +458,5 @@ class LLMClient:
             text = f"大模型服务拒绝了请求（HTTP {status}）{reason}。请检查模型名称和参数。"
         if self._api_key:  # server text could echo the key back; never pass it on
             text = text.replace(self._api_key, "***")
+        text = mask_credentials(text)  # nor an address with credentials in it
         return LLMError(text, kind, status=status, attempts=attempts)

@@ -10,14 +10,11 @@ from drafter.errors import UserError
 from drafter.facts import Facts, number_tokens
 from drafter.outline import PlannedSection
 from drafter.phrases import PHRASES, TAIL_EXPAND
-from drafter.retrieve import SearchResult
 
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?\n?")
 
 
-def offline_resize(
-    section: Section, action: str, passages: list[SearchResult], seed: str, facts: Facts | None = None
-) -> str:
+def offline_resize(section: Section, action: str, seed: str, facts: Facts | None = None) -> str:
     """Deterministic expand/shorten without an LLM. Every fact's words and figures stay.
 
     Shorten keeps the first sentence and every sentence that carries a fact (its figures or its
@@ -34,8 +31,7 @@ def offline_resize(
     else:
         planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
         banks = [PHRASES[t] for t in compose.section_topics(planned)]
-        pool = compose.usable_frames(passages, section.topic, unit_type)
-        pool += [m for b in banks for m in b["method"]]
+        pool = [m for b in banks for m in b["method"]]
         pool += list(PHRASES["综合"]["method"])  # beyond what the first composition used
         pool += [lead + e for lead, e in zip(("同时，", "由此，"), banks[0]["effect"], strict=False)]
     pool = [compose.adapt(p, unit_type) for p in pool]

@@ -6,7 +6,9 @@ dir holding the bundled corpus' index (ingested once per session, copied per tes
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -201,3 +203,152 @@ def test_malformed_endpoint_is_a_message_not_a_traceback(data_dir: Path) -> None
     assert result.returncode != 0
     no_traceback(result)
     assert "OPENAI_BASE_URL" in result.stderr and CJK.search(result.stderr)
+
+
+# ---- write errors: a Chinese message, exit 2, no file left, the id when the draft is saved ----
+
+
+def _write_targets(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Unwritable -o targets that exist on any machine, with the words their message must say."""
+    folder = tmp_path / "已有文件夹.docx"
+    folder.mkdir()
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("不是文件夹", encoding="utf-8")
+    return {
+        "directory": (folder, "是一个文件夹"),
+        "missing parent": (tmp_path / "没有这个文件夹" / "out.docx", "输出目录不存在"),
+        "under a file": (a_file / "sub" / "out.md", "不是文件夹"),
+    }
+
+
+def _files_under(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("case", ["directory", "missing parent", "under a file"])
+def test_unwritable_output_is_refused_before_drafting(data_dir: Path, tmp_path: Path, case: str) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target, words = _write_targets(out_dir)[case]
+    before = _files_under(out_dir)
+    result = drafter(data_dir, "draft", str(FACTS), "-o", str(target), "--offline")
+    assert result.returncode == 2, result.stderr
+    no_traceback(result)
+    assert words in result.stderr and CJK.search(result.stderr)
+    assert "草稿编号" not in result.stderr  # refused before any draft was made
+    assert _files_under(out_dir) == before
+
+
+@pytest.mark.parametrize("case", ["directory", "missing parent", "under a file"])
+def test_export_to_an_unwritable_path_is_a_message(data_dir: Path, tmp_path: Path, case: str) -> None:
+    did = draft_id(drafter(data_dir, "draft", str(FACTS), "--offline").stderr)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target, words = _write_targets(out_dir)[case]
+    before = _files_under(out_dir)
+    result = drafter(data_dir, "export", did, "-o", str(target))
+    assert result.returncode == 2, result.stderr
+    no_traceback(result)
+    assert words in result.stderr
+    assert _files_under(out_dir) == before
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0,
+    reason="root may write into a chmod-read-only folder; the injected PermissionError below covers root",
+)
+def test_read_only_folder_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "只读"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        result = drafter(data_dir, "draft", str(FACTS), "-o", str(folder / "out.docx"), "--offline")
+        assert result.returncode == 2, result.stderr
+        no_traceback(result)
+        assert "没有权限" in result.stderr and "草稿编号" not in result.stderr
+        did = draft_id(drafter(data_dir, "draft", str(FACTS), "--offline").stderr)
+        exported = drafter(data_dir, "export", did, "-o", str(folder / "out.md"))
+        assert exported.returncode == 2 and "没有权限" in exported.stderr
+        no_traceback(exported)
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o755)
+
+
+def _fail_in(folder: Path, monkeypatch: pytest.MonkeyPatch, call: str, code: int) -> None:
+    """Make one OS call fail with `code` for files in `folder` only (the OS refusing, not our code
+    faked): `open` as a read-only folder does, `fsync` as a full disk does mid-write, `replace`
+    as a folder that appeared in place of the file does."""
+    real = getattr(os, call)
+    inside = str(folder.resolve()) + os.sep
+
+    def path_of(arg: Any) -> str:
+        if isinstance(arg, int):  # a file descriptor
+            return os.readlink(f"/proc/self/fd/{arg}")
+        return str(Path(arg).resolve())
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        if path_of(args[0]).startswith(inside):
+            raise OSError(code, os.strerror(code), str(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(os, call, failing)
+
+
+WRITE_FAILURES = [
+    ("open", errno.EACCES, "没有权限"),  # a read-only folder, also when running as root
+    ("fsync", errno.ENOSPC, "磁盘空间不足"),  # the disk fills up while the file is written
+    ("replace", errno.EISDIR, "是一个文件夹"),
+]
+
+
+@pytest.mark.parametrize(("call", "code", "words"), WRITE_FAILURES)
+def test_failed_write_after_drafting_prints_the_saved_draft_id(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    call: str, code: int, words: str,
+) -> None:
+    from drafter.cli import main
+    from drafter.store import DraftStore
+
+    for key, value in cli_env(data_dir).items():
+        monkeypatch.setenv(key, value)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "总结.docx"
+    target.write_bytes(b"the version saved last week")
+    _fail_in(folder, monkeypatch, call, code)
+
+    assert main(["draft", str(FACTS), "-o", str(target), "--offline"]) == 2
+    stderr = capsys.readouterr().err
+    assert "Traceback" not in stderr and words in stderr, stderr
+    did = draft_id(stderr)
+    assert DraftStore(data_dir / "drafts.sqlite3").get(did).title == load_facts(FACTS).title
+    assert f"drafter export {did}" in stderr  # how to get the saved draft out
+    assert _files_under(folder) == ["总结.docx"]  # no temporary file left behind
+    assert target.read_bytes() == b"the version saved last week"
+
+    assert main(["export", did, "-o", str(folder / "总结.md")]) == 2
+    stderr = capsys.readouterr().err
+    assert "Traceback" not in stderr and words in stderr, stderr
+    assert _files_under(folder) == ["总结.docx"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux) to fill the disk behind stdout")
+def test_full_disk_behind_a_redirect_is_a_message_with_the_id(data_dir: Path) -> None:
+    """`drafter draft F > file` on a full disk: /dev/full refuses every write with ENOSPC."""
+    import subprocess
+    import sys
+
+    from tests.support.corpus_fixtures import ROOT
+
+    with open("/dev/full", "w") as full:  # noqa: PTH123
+        result = subprocess.run(
+            [sys.executable, "-m", "drafter", "draft", str(FACTS), "--offline"],
+            env=cli_env(data_dir), cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True,
+            encoding="utf-8", timeout=120,
+        )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "磁盘空间不足" in result.stderr
+    did = draft_id(result.stderr)
+    shown = drafter(data_dir, "show", did, "--json")
+    assert json.loads(shown.stdout)["id"] == did

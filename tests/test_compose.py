@@ -17,13 +17,11 @@ from drafter.compose import (
     enumerate_items,
     hand_over,
     section_topics,
-    usable_frames,
 )
 from drafter.draft import PLACEHOLDER_OPEN
 from drafter.facts import load_facts, parse_facts
 from drafter.guard import COPY_LIMIT, NOISE, invented_numbers
 from drafter.outline import PlannedSection, plan_outline, topic_slots
-from drafter.retrieve import SearchResult
 
 DATA = Path(__file__).parent / "data" / "facts"
 CJK_DIGITS = re.compile(r"[0-9０-９]")
@@ -76,7 +74,7 @@ def test_as_clause_softens_inner_full_stops() -> None:
 
 def body(section_facts: list[str], topic: str, target: int = 500, **kw: object) -> str:
     planned = PlannedSection("抓组建，夯实工会组织基础", "body", topic, section_facts, target)
-    return compose_body(planned, "seed", [], target, **kw)
+    return compose_body(planned, "seed", target, **kw)
 
 
 FACTS = ["新建非公企业工会12家，新发展会员860人", "建立行业工会联合会3个", "发展新就业形态劳动者会员1,120人"]
@@ -103,7 +101,7 @@ def test_body_grows_toward_its_target_but_stays_bounded() -> None:
 def test_body_is_deterministic_and_depends_on_the_seed() -> None:
     assert body(FACTS, "组织建设") == body(FACTS, "组织建设")
     planned = PlannedSection("抓组建", "body", "组织建设", FACTS, 500)
-    one, other = (compose_body(planned, "s", [], 500, draft_seed=unit) for unit in ("甲工会", "乙工会"))
+    one, other = (compose_body(planned, "s", 500, draft_seed=unit) for unit in ("甲工会", "乙工会"))
     assert one != other  # another unit's draft does not read word for word the same
     assert set(re.findall(r"[^。\n]+。", one)) & set(re.findall(r"[^。\n]+。", other))  # same bank
 
@@ -119,7 +117,7 @@ def test_a_merged_section_draws_on_each_of_its_topics() -> None:
     planned = PlannedSection("抓帮扶，把温暖送到职工身边", "body", "帮扶",
                              ["走访慰问困难职工46户", "开展女职工两癌筛查980人"], 600)
     assert section_topics(planned) == ["帮扶", "女职工"]
-    text = compose_body(planned, "s", [], 600)
+    text = compose_body(planned, "s", 600)
     assert "女职工" in text.replace("开展女职工两癌筛查980人", "")
 
 
@@ -141,7 +139,7 @@ def test_school_wording_is_adapted_but_facts_are_not() -> None:
 def test_opening_ends_with_the_hand_over(sheet: str, ending: str) -> None:
     f = load_facts(DATA / sheet)
     outline = plan_outline(f)
-    text = compose_opening(f, [s for s in outline.sections if s.role == "body"], [], 250)
+    text = compose_opening(f, [s for s in outline.sections if s.role == "body"], 250)
     assert text.endswith(ending) and hand_over(f) == ending
     assert text.startswith(f"{f.year}年")
     assert f.union_name in text
@@ -162,36 +160,75 @@ def test_problems_and_plans_frame_only_the_users_items() -> None:
     assert compose_plans(empty.sections[-1], f) == empty.sections[-1].placeholder
 
 
-def result(text: str) -> SearchResult:
-    return SearchResult("x", text, 1.0, "a.txt", "文章", "一、", "企业", "年度", "body", "维权")
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        "塔山x党委非常注重加强基层工会自身建设。",  # a name and an anonymised x
-        "每逢节日，我们都积极筹措资金进行慰问。",  # reports a practice of one unit
-        "工会组建工作进展不平衡，部分企业对工会组建工作重视不够。",  # a problem, not a frame
-        "全年维权工作共受理案件12件，维护职工合法权益。",  # figures
-        "努力提高工会工作管理水平，为构建和谐三北作出自己应有贡献。",  # a place name
-        "半年来由工会牵头，举办一系列维权活动，维护职工合法权益。",  # an event
-        "维权是工会工作的重中之重,必须维护好职工的合法权益。",  # scraped punctuation
-    ],
-)
-def test_mined_frames_reject_specifics(bad: str) -> None:
-    assert usable_frames([result(bad)], "维权", "企业") == []
-
-
-def test_mined_frames_accept_general_statements_on_topic() -> None:
-    good = "维权是工会工作的重中之重。"
-    off_topic = "职工文化是凝聚人心的重要力量。"
-    school_only = "维护教师合法权益是学校工会的基本职责。"
-    frames = usable_frames([result(good + off_topic + school_only)], "维权", "企业")
-    assert frames == [good]
-    assert school_only in usable_frames([result(school_only)], "维权", "学校")
-
-
 def test_slots_partition_only_sections_of_the_same_topic() -> None:
     f = load_facts(DATA / "unseen" / "street_annual.yaml")
     slots = topic_slots(plan_outline(f).sections)
     assert all(s == (0, 1) for s in slots)  # every topic has one section
+
+
+# An uploaded example whose sentences read like general statements but are another unit's
+# claims. The old composer mined such sentences as "frames" (one was copied into an offline
+# draft twice); now no sentence of an example may reach an offline draft, expanded or not.
+UPLOADED_EXAMPLE = """柳溪镇总工会2024年工作总结
+2024年，柳溪镇总工会在镇党委的领导下，团结动员广大职工，扎实推进各项工作。现将一年来的工作总结如下：
+一、加强组织建设，扩大工会覆盖
+我镇投入资金建成职工书屋，受到省总工会表彰。坚持把建会入会作为基础工作，受到上级工会充分肯定。组建工会是工会工作的基础，我们的做法被写入全省经验材料。
+二、做好帮扶救助，温暖职工人心
+坚持把困难职工帮扶作为工会的重要职责，建立健全困难职工档案，受到上级工会通报表扬。帮扶工作是工会联系职工的重要纽带，我们连续五年获评帮扶工作先进单位。
+三、开展劳动竞赛，建功立业显身手
+劳动竞赛是团结职工建功立业的重要载体，我镇竞赛经验在全县推广。坚持以赛促学，涌现出一批技术能手，荣获全省先进集体称号。
+四、丰富职工文化，建设职工之家
+坚持投入资金建设职工书屋，受到上级工会表彰。职工文化是凝聚职工的重要力量，我镇职工之家被命名为全国模范职工之家。
+五、存在的问题
+一是工会干部力量不足。
+六、下一步打算
+继续加强基层工会建设。
+"""
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in (x.strip() for x in re.split(r"[。！？；\n]", text)) if len(s) >= 8]
+
+
+def test_an_uploaded_example_never_reaches_an_offline_draft(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import shutil
+
+    from drafter.drafting import Drafter
+    from drafter.index import open_index
+    from drafter.ingest import ingest
+    from drafter.retrieve import Retriever
+    from drafter.store import DraftStore
+    from tests.support.corpus_fixtures import offline_settings, shared_corpus
+
+    data = tmp_path / "data"
+    shutil.copytree(shared_corpus(tmp_path_factory), data, ignore=shutil.ignore_patterns("drafts.sqlite3*"))
+    upload = tmp_path / "uploads" / "柳溪镇总结.txt"
+    upload.parent.mkdir()
+    upload.write_text(UPLOADED_EXAMPLE, encoding="utf-8")
+    settings = offline_settings(data)
+    index = open_index(settings)
+    assert ingest([upload.parent], settings, index).added > 0
+    index.load()
+    retriever = Retriever(index)
+    assert any("柳溪" in r.source or "表彰" in r.text for r in retriever.search("职工书屋 表彰", k=5))
+    drafter = Drafter(retriever, DraftStore(data / "drafts.sqlite3"))
+
+    claims = _sentences(UPLOADED_EXAMPLE.split("\n", 1)[1])
+    sheets = sorted(DATA.glob("*.yaml")) + sorted(DATA.glob("unseen/*.yaml")) + [DATA.parent.parent.parent / "examples" / "township.yaml"]
+    drafted = 0
+    for sheet in sheets:
+        if sheet.name == "invalid.yaml":
+            continue
+        draft = drafter.draft(load_facts(sheet), offline=True).draft
+        texts = [s.text for s in draft.sections]
+        for n, section in enumerate(draft.sections):
+            if section.role == "body":  # an offline expansion draws on more framing sentences
+                texts.append(drafter.revise(draft.id, n, action="expand", offline=True).text)
+        text = "\n".join(texts)
+        copied = [c for c in claims if c in text]
+        assert copied == [], (sheet.name, copied)
+        assert not re.search(r"表彰|我镇|柳溪|先进集体|模范职工之家|经验材料|充分肯定", text), sheet.name
+        drafted += 1
+    assert drafted >= 10

@@ -6,6 +6,7 @@ does: run → paragraph style → basedOn chain → docDefaults.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -18,7 +19,14 @@ from lxml import etree
 
 from drafter.corpus.docx_reader import read_docx, read_docx_paragraphs
 from drafter.draft import Draft, Section, Signoff, placeholder
-from drafter.export import export_docx, export_draft, export_markdown, export_text
+from drafter.export import (
+    ExportError,
+    check_output_path,
+    export_docx,
+    export_draft,
+    export_markdown,
+    export_text,
+)
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -459,30 +467,81 @@ def test_empty_signoff_becomes_visible_placeholders(tmp_path: Path) -> None:
 def test_failed_save_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken_save(self, stream) -> None:
         stream.write(b"PK\x03\x04 half")
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(docx.document.Document, "save", broken_save)
     target = tmp_path / "out.docx"
-    with pytest.raises(OSError):
+    with pytest.raises(OSError):  # building the file failed: nothing was written at all
         export_docx(school_draft(), target)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_failed_replace_keeps_old_file_and_no_temp(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("call", "code", "words"),
+    [
+        ("fsync", errno.ENOSPC, "磁盘空间不足"),  # the disk is full when the data is flushed
+        ("fsync", errno.EIO, "系统错误代码 5"),
+        ("replace", errno.EACCES, "没有权限"),
+        ("replace", errno.EROFS, "只读"),
+    ],
+)
+def test_failed_write_keeps_old_file_and_removes_the_temporary_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str, code: int, words: str
 ) -> None:
     target = tmp_path / "out.docx"
     target.write_bytes(b"old version")
+    real = getattr(os, call)
 
-    def broken_replace(src, dst) -> None:
-        raise OSError("replace failed")
+    def broken(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(os, "replace", broken_replace)
-    for name in ("out.docx", "out.md", "out.json"):
-        with pytest.raises(OSError):
+    monkeypatch.setattr(os, call, broken)
+    for name in ("out.docx", "out.md", "out.json", "out.txt"):
+        with pytest.raises(ExportError) as err:
             export_draft(school_draft(), tmp_path / name)
+        assert words in err.value.message and name in err.value.message
+        assert re.search(r"[\u4e00-\u9fff]", err.value.message) and "Errno" not in err.value.message
+    monkeypatch.setattr(os, call, real)
     assert target.read_bytes() == b"old version"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.docx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.docx"]  # no .tmp, no partial file
+
+
+def test_unwritable_targets_are_refused_before_writing(tmp_path: Path) -> None:
+    (tmp_path / "folder.docx").mkdir()
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    cases = {
+        tmp_path / "folder.docx": "是一个文件夹",
+        tmp_path / "missing" / "a.md": "输出目录不存在",
+        tmp_path / "file" / "a.md": "不是文件夹",
+        tmp_path / "file" / "deeper" / "a.md": "不是文件夹",
+        tmp_path / "a.pdf": ".pdf",
+        tmp_path / "noext": "无扩展名",
+    }
+    for target, words in cases.items():
+        with pytest.raises(ExportError) as err:
+            check_output_path(target)
+        assert words in err.value.message, target
+        with pytest.raises(ExportError):
+            export_draft(school_draft(), target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder.docx"]
+    assert list((tmp_path / "folder.docx").iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a chmod-read-only folder")
+def test_read_only_folder_and_file_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (tmp_path / "ro-file.md").write_text("old", encoding="utf-8")
+    (tmp_path / "ro-file.md").chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        for target in (folder / "a.docx", tmp_path / "ro-file.md"):
+            with pytest.raises(ExportError) as err:
+                export_draft(school_draft(), target)
+            assert "没有权限" in err.value.message
+    finally:
+        folder.chmod(0o755)
+    assert list(folder.iterdir()) == [] and (tmp_path / "ro-file.md").read_text(encoding="utf-8") == "old"
 
 
 def test_export_draft_dispatch_and_unknown_extension(tmp_path: Path) -> None:
@@ -497,9 +556,9 @@ def test_export_draft_dispatch_and_unknown_extension(tmp_path: Path) -> None:
     assert "青禾县实验中学工会" in (tmp_path / "a.json").read_text(
         encoding="utf-8"
     )  # no \u escapes
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(ExportError) as err:
         export_draft(draft, tmp_path / "a.pdf")
-    assert re.search(r"[\u4e00-\u9fff]", str(err.value)) and ".docx" in str(err.value)
+    assert re.search(r"[\u4e00-\u9fff]", err.value.message) and ".docx" in err.value.message
     assert not (tmp_path / "a.pdf").exists()
 
 

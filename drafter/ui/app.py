@@ -11,7 +11,6 @@ section_action, list_my_drafts.
 
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafter.config import Settings
+from drafter.config import Settings, safe_logger
 from drafter.draft import Draft, Section
 from drafter.drafting import DraftEvents, DraftResult, section_labels
 from drafter.errors import UserError
@@ -39,7 +38,7 @@ from drafter.ui.backend import (
     stream_job,
 )
 
-log = logging.getLogger("drafter.ui")
+log = safe_logger("drafter.ui")
 
 UNIT_TYPE_CHOICES = [
     "乡镇/街道工会", "企业工会", "事业单位/机关工会", "学校工会", "区县/市总工会", "农场连队工会",

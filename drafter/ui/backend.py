@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.config import Settings
+from drafter.config import Settings, mask_credentials
 from drafter.corpus.load import SUPPORTED_SUFFIXES, LoadError, load_file
 from drafter.draft import Draft, Section
 from drafter.drafting import Drafter, DraftEvents, DraftResult
@@ -293,7 +293,7 @@ class Backend:
 
     def _prepare_corpus(self) -> None:
         try:
-            index = open_index(self.settings, notify=self.notices.append)
+            index = open_index(self.settings, notify=lambda m: self.notices.append(mask_credentials(m)))
 
             def progress(stage: str, done: int, total: int) -> None:
                 label = STAGE_LABELS.get(stage, stage)
@@ -303,7 +303,7 @@ class Backend:
             index.load()
             self._index = index
         except Exception as exc:  # drafting still works, without example passages
-            self.corpus_error = f"范文库加载失败：{exc}。生成的草稿将不参考范文。"
+            self.corpus_error = mask_credentials(f"范文库加载失败：{exc}。生成的草稿将不参考范文。")
         finally:
             self.ready.set()
 
