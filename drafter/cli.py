@@ -14,9 +14,6 @@ from drafter.config import BUNDLED_CORPUS, Settings, mask_credentials
 from drafter.errors import UserError
 from drafter.taxonomy import ROLES
 
-# How a draft was written, as `drafter draft` reports it (draft.mode → words).
-MODE_LABELS = {"llm": "大模型模式", "offline": "离线模式", "mixed": "大模型与离线稿混合"}
-
 Handler = Callable[[argparse.Namespace, Settings], int]
 _COMMANDS: dict[str, Handler] = {}
 
@@ -198,6 +195,8 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"{exc.message}\n可以换一个位置再导出：drafter export {draft.id} -o 文件名.docx") from exc
     total = sum(len(s.text) for s in draft.sections)
     warnings = sum(len(s.warnings) for s in draft.sections)
+    from drafter.draft import MODE_LABELS
+
     say(f"草稿编号：{draft.id}（{MODE_LABELS[draft.mode]}，约 {total} 字，提示 {warnings} 条）")
     if facts.length and draft.mode == "offline" and not result.report.asked and total < facts.length * 0.8:
         say(
@@ -299,7 +298,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def provenance(draft: Any) -> str:
     """Who wrote each section, for `drafter show` (stderr, below the text)."""
-    from drafter.draft import ORIGIN_LABELS
+    from drafter.draft import MODE_LABELS, ORIGIN_LABELS
 
     lines = [f"来源（{MODE_LABELS[draft.mode]}）："]
     for n, s in enumerate(draft.sections, 1):

@@ -52,6 +52,7 @@ class Section:
 # Who wrote a section version. "fallback": the offline composer's text, because the model's
 # answer failed or was not accepted (origin_reason says why).
 ORIGINS = ("llm", "offline", "fallback", "user")
+MODE_LABELS = {"llm": "大模型生成", "offline": "离线生成", "mixed": "大模型生成，部分节为离线稿"}
 ORIGIN_LABELS = {"llm": "大模型生成", "offline": "离线生成", "fallback": "离线稿（大模型输出未采用）", "user": "手工修改"}
 
 

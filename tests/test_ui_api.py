@@ -21,7 +21,7 @@ from gradio_client import Client, handle_file
 
 from drafter.facts import number_tokens
 from drafter.store import DraftStore
-from tests.support.fake_llm import FakeLLM
+from tests.support.fake_llm import FakeLLM, _text_of
 from tests.support.ui_app import (
     RunningApp,
     SectionResponder,
@@ -297,3 +297,35 @@ def test_app_py_with_login(tmp_path: Path) -> None:
             output, _ = proc.communicate(timeout=5)
     assert "sk-never-shown" not in output
     assert f"http://127.0.0.1:{port}" in output
+
+
+def test_the_model_floor_in_the_ui(llm: FakeLLM, client: Client) -> None:
+    """A model answer the gate refuses: the draft keeps the faithful text, the notice counts the
+    fallbacks and names the cause, each card says who wrote it, and a refused revision stores nothing."""
+    form = list(client.predict(api_name="/sample_facts"))[:10]
+    responder = llm.responder
+
+    def html_for_problems(request: dict[str, Any]) -> str:
+        prompt = _text_of(request["messages"][-1]["content"])
+        if "<<<草稿开始" in prompt and "存在的问题" in prompt:
+            return "<!DOCTYPE html><html><body>存在的问题</body></html>"
+        return responder(request)
+
+    llm.responder = html_for_problems
+    try:
+        _errors, _live, draft_id, notice = client.predict(*form, api_name="/generate")
+    finally:
+        llm.responder = responder
+    assert "节改用离线稿" in notice and "网页代码" in notice and "初稿已生成" in notice
+    draft = client.predict(draft_id, api_name="/get_draft")
+    assert draft["mode"] == "mixed"
+    origins = {s["heading"]: (s["origin"], s["origin_reason"]) for s in draft["sections"]}
+    assert origins["存在的问题和不足"][0] == "fallback" and "网页代码" in origins["存在的问题和不足"][1]
+    assert {o for h, (o, _) in origins.items() if h != "存在的问题和不足"} == {"llm"}
+
+    body = next(i for i, s in enumerate(draft["sections"]) if s["role"] == "body")
+    before = draft["sections"][body]["text"]
+    llm.reply(before, times=2)  # the model hands the text back unchanged
+    out = client.predict(draft_id, body, "polish", "", api_name="/section_action")
+    assert not out["ok"] and "未采用" in out["message"] and "几乎相同" in out["message"]
+    assert client.predict(draft_id, api_name="/get_draft")["sections"][body]["text"] == before

@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from drafter.ui.backend import (
     form_from_facts,
     parse_auth,
     stream_job,
+    stream_section,
 )
 
 log = safe_logger("drafter.ui")
@@ -135,6 +137,11 @@ CSS = """
 .card-no { background: #b91c1c; color: #fff; border-radius: 999px; min-width: 1.6em; text-align: center;
            font-size: 0.85rem; padding: 0 6px; }
 .lock-badge { background: #475569; color: #fff; border-radius: 4px; padding: 0 6px; font-size: 0.8rem; }
+.origin-badge { border-radius: 4px; padding: 0 6px; font-size: 0.8rem; margin-left: 6px; }
+.origin-llm { background: #dbeafe; color: #1e3a8a; }
+.origin-offline { background: #e2e8f0; color: #334155; }
+.origin-fallback { background: #fef3c7; color: #92400e; }
+.origin-user { background: #dcfce7; color: #14532d; }
 .card[data-dirty="1"] { border-color: #f59e0b !important; box-shadow: 0 0 0 1px #f59e0b; }
 .card[data-dirty="1"] .card-head::after { content: "有未保存的修改，请点“保存修改”"; font-weight: 400;
   font-size: 0.8rem; background: #fef3c7; color: #92400e; border-radius: 4px; padding: 0 6px; }
@@ -441,7 +448,7 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
             unsaved edits in the other cards are kept."""
             editable = not section.locked
             with gr.Column(elem_classes=_card_classes(section), elem_id=f"card-{position}") as column:
-                head = gr.HTML(render.card_head(position, shown, section.locked))
+                head = gr.HTML(render.card_head(position, shown, section))
                 heading_box = gr.Textbox(
                     section.heading, label="小标题", visible=bool(section.heading), interactive=editable,
                     elem_id=f"heading-{position}",
@@ -491,18 +498,21 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
         def _section_handler(position: int, op: str) -> Any:
             """A card button's handler (a plain function, so gradio passes it the request)."""
             def handle(state: dict[str, Any] | None, edit_count: int, heading: str, text: str,
-                       instruction: str, request: gr.Request) -> tuple[Any, ...]:
-                return on_section(position, op, state, edit_count, heading, text, instruction, _owner(request))
+                       instruction: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+                yield from on_section(position, op, state, edit_count, heading, text, instruction,
+                                      _owner(request))
             return handle
 
         # ---------------------------------------------------------------- handlers
         # Every handler acts for one owner (`_owner(request)`) and reaches drafts only through
         # the backend's view for that owner: another user's id is "not found", like a wrong id.
         def act(owner: str, draft_id: str, position: int, op: str, heading: str | None = None,
-                text: str | None = None, instruction: str = "") -> tuple[Draft, str]:
+                text: str | None = None, instruction: str = "",
+                events: DraftEvents | None = None) -> tuple[Draft, str]:
             """One section operation; returns the updated draft and the message to show.
 
-            Raises UserError/StoreError with the Chinese message for the user.
+            Raises UserError/StoreError with the Chinese message for the user (a revision the
+            gate refused is a RevisionNotAccepted: nothing was stored).
             """
             draft = backend.get_draft(owner, draft_id)
             if draft is None:
@@ -511,7 +521,7 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                 raise UserError(f"没有第 {position + 1} 节，请刷新页面后再试。")
             section = draft.sections[position]
             name = _section_name(section)
-            drafter = backend.drafter(owner, DraftEvents())
+            drafter = backend.drafter(owner, events or DraftEvents())
             store = drafter.store
             edited = (
                 text is not None
@@ -551,32 +561,50 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
             return fresh, message
 
         def on_section(position: int, op: str, state: dict[str, Any] | None, edit_count: int,
-                       heading: str, text: str, instruction: str, owner: str) -> tuple[Any, ...]:
+                       heading: str, text: str, instruction: str, owner: str) -> Iterator[tuple[Any, ...]]:
             """A card's button. Outputs, in order: the card (column, head, heading, text, warnings,
             7 buttons and the instruction box, its own notice), the page notice, the edit counter,
-            the stored heading and text (for the unsaved-edits marker)."""
+            the stored heading and text (for the unsaved-edits marker). A revision by the model
+            streams into the text box, which goes back to the stored text if it is not accepted."""
             unchanged = [gr.skip()] * 13
             if not state or "draft" not in state:
                 box = render.notice("请先生成或打开一份草稿。", "warn")
-                return (*unchanged, box, box, gr.skip(), gr.skip(), gr.skip())
+                yield (*unchanged, box, box, gr.skip(), gr.skip(), gr.skip())
+                return
+            draft_id = state["draft"]["id"]
+            streamed = False
             try:
-                draft, message = act(owner, state["draft"]["id"], position, op, heading, text, instruction)
+                if op in ACTION_LABELS and backend.llm_configured:
+                    events = QueueEvents()
+                    job = partial(act, owner, draft_id, position, op, heading, text, instruction, events)
+                    working = render.notice(f"大模型正在{ACTION_LABELS[op]}……核对通过后才会替换原文。", "info")
+                    for item in stream_section(job, events, position):
+                        if isinstance(item, tuple):
+                            draft, message = item[0]
+                            break
+                        streamed = True
+                        yield (*[gr.skip()] * 3, gr.update(value=item, interactive=False), *[gr.skip()] * 9,
+                               working, *[gr.skip()] * 4)
+                else:
+                    draft, message = act(owner, draft_id, position, op, heading, text, instruction)
             except (UserError, StoreError) as exc:
                 # shown on the card (where the user clicked) and at the top; not as a gr.Warning
                 # toast, whose title gradio always shows in English
                 problem = exc.message if isinstance(exc, UserError) else str(exc)
                 box = render.notice(problem, "warn")
-                return (*unchanged, box, box, gr.skip(), gr.skip(), gr.skip())
+                yield (*_restored(owner, draft_id, position, streamed), box, box, gr.skip(), gr.skip(), gr.skip())
+                return
             except Exception:
                 log.exception("section operation failed")
                 box = render.notice("操作失败，原文未改动，请稍后重试。", "error")
-                return (*unchanged, box, box, gr.skip(), gr.skip(), gr.skip())
+                yield (*_restored(owner, draft_id, position, streamed), box, box, gr.skip(), gr.skip(), gr.skip())
+                return
             section = draft.sections[position]
             editable = not section.locked
             enabled = gr.update(interactive=editable)
-            return (
+            yield (
                 gr.update(elem_classes=_card_classes(section)),
-                render.card_head(position, draft.numbered_headings()[position], section.locked),
+                render.card_head(position, draft.numbered_headings()[position], section),
                 gr.update(value=section.heading, interactive=editable),
                 gr.update(value=section.text, interactive=editable),
                 render.warnings_block(section),
@@ -590,6 +618,15 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                 section.heading,
                 section.text,
             )
+
+        def _restored(owner: str, draft_id: str, position: int, streamed: bool) -> list[Any]:
+            """The 13 card outputs after a failed operation: unchanged, except that a text box
+            that showed the model's streamed answer shows the stored text again."""
+            outputs: list[Any] = [gr.skip()] * 13
+            stored = backend.get_draft(owner, draft_id) if streamed else None
+            if stored is not None and position < len(stored.sections):
+                outputs[3] = gr.update(value=stored.sections[position].text, interactive=True)
+            return outputs
 
         def generate(unit_name: str, unit_type: str, period: str, year: Any, topic: str, facts: str,
                      problems: str, plans: str, length: Any, date: str,
@@ -636,10 +673,10 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                        _state(partial_draft) if partial_draft else None, render.notice(message, "error"))
                 return
             assert result is not None
-            if result.llm_error:
-                message, kind = result.llm_error, "warn"
-            else:
-                message, kind = "初稿已生成并保存。请逐节核对，满意的节可以锁定，最后下载 Word。", "ok"
+            done = "初稿已生成并保存。请逐节核对，满意的节可以锁定，最后下载 Word。"
+            summary = result.report.summary()
+            kind = "warn" if result.report.fallbacks else "ok"
+            message = f"{summary}{done}" if summary else done
             yield ("", gr.update(visible=False), result.draft.id, _state(result.draft),
                    render.notice(message, kind))
 
@@ -695,8 +732,8 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
             assert result is not None
             locked = sum(1 for s in result.draft.sections if s.locked)
             kept_note = f"；{section_labels(draft, kept)}是手工修改的" if kept else ""
-            message = result.llm_error or f"已重新生成未锁定的各节（{locked} 节已锁定{kept_note}，保持不变）。"
-            yield (hide, _state(result.draft), render.notice(message, "warn" if result.llm_error else "ok"),
+            message = f"{result.report.summary()}已重新生成未锁定的各节（{locked} 节已锁定{kept_note}，保持不变）。"
+            yield (hide, _state(result.draft), render.notice(message, "warn" if result.report.fallbacks else "ok"),
                    gr.skip(), gr.skip())
 
         def regenerate(state: dict[str, Any] | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:

@@ -141,6 +141,7 @@ class LiveSection:
     heading: str
     text: str = ""
     status: str = "waiting"  # waiting | writing | done | locked | kept (hand-edited, skipped)
+    origin: str = ""  # once done: who wrote it (draft.ORIGINS)
 
 
 @dataclass
@@ -184,7 +185,7 @@ class LiveDraft:
             elif kind == "restart":
                 s.text = ""
             elif kind == "done":
-                s.status, s.text = "done", event[2].text
+                s.status, s.text, s.origin = "done", event[2].text, event[2].origin
 
     @property
     def finished(self) -> int:
@@ -240,6 +241,45 @@ def stream_job(
     if isinstance(result, BaseException):
         raise result
     yield result
+
+
+def stream_section(
+    job: Callable[[], Any], events: QueueEvents, position: int, interval: float = 0.3
+) -> Iterator[str | tuple[Any]]:
+    """Run a one-section job (a revision) in a thread; yield the model's text for `position` as
+    it streams (at most every `interval` s), then `(result,)`. The job's exceptions are re-raised."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(job())
+        except BaseException as exc:  # handed to the generator's thread
+            outcome.append(exc)
+        finally:
+            events.queue.put(("end",))
+
+    thread = threading.Thread(target=run, name="drafter-ui-revision", daemon=True)
+    thread.start()
+    text, shown, last = "", "", 0.0
+    while True:
+        try:
+            event = events.queue.get(timeout=interval)
+        except queue.Empty:
+            event = None
+        if event is not None and event[0] == "end":
+            break
+        if event is not None and event[0] == "delta" and event[1] == position:
+            text += event[2]
+        elif event is not None and event[0] == "restart" and event[1] == position:
+            text = ""
+        if text != shown and time.monotonic() - last >= interval:
+            last, shown = time.monotonic(), text
+            yield text
+    thread.join(timeout=5)
+    result = outcome[0] if outcome else RuntimeError("修改任务意外中断")
+    if isinstance(result, BaseException):
+        raise result
+    yield (result,)
 
 
 # ---- uploads ------------------------------------------------------------------------------------

@@ -6,7 +6,15 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from drafter.draft import PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, Draft, Section, Warning
+from drafter.draft import (
+    MODE_LABELS,
+    ORIGIN_LABELS,
+    PLACEHOLDER_CLOSE,
+    PLACEHOLDER_OPEN,
+    Draft,
+    Section,
+    Warning,
+)
 from drafter.retrieve import SearchResult
 from drafter.tokenize import tokenize
 from drafter.ui.backend import LiveDraft
@@ -18,6 +26,7 @@ WARNING_LABELS = {
     "copied": "照抄范文",
     "placeholder": "待补充",
     "llm_error": "生成失败",
+    "llm_fallback": "大模型输出未采用",
     "injection": "已忽略的指令",
 }
 _PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_OPEN) + r"[^" + re.escape(PLACEHOLDER_CLOSE) + r"]*"
@@ -80,12 +89,18 @@ def live_view(live: LiveDraft) -> str:
             body = body[: -len("</p>")] + cursor + "</p>" if body else f"<p>{cursor}</p>"
         parts.append(
             f'<div class="live-section live-{s.status}" data-position="{n}">{heading}'
-            f'<span class="live-status">{_STATUS[s.status]}</span>{body}</div>'
+            f'<span class="live-status">{_live_status(s.status, s.origin)}</span>{body}</div>'
         )
     for message in live.notices:
         parts.append(notice(message, "warn"))
     parts.append("</div>")
     return "".join(parts)
+
+
+def _live_status(status: str, origin: str) -> str:
+    if status == "done" and origin:
+        return f"已完成 · {ORIGIN_LABELS[origin]}"
+    return _STATUS[status]
 
 
 def highlight(text: str, warnings: Sequence[Warning]) -> str:
@@ -151,16 +166,19 @@ def sources_list(section: Section) -> str:
     return f'<ol class="sources">{"".join(items)}</ol>'
 
 
-def card_head(position: int, shown: str, locked: bool) -> str:
-    badge = '<span class="lock-badge">已锁定</span>' if locked else ""
+def card_head(position: int, shown: str, section: Section) -> str:
+    """The card's number, heading, lock badge and who wrote the text (with the reason on hover)."""
+    badge = '<span class="lock-badge">已锁定</span>' if section.locked else ""
+    why = f' title="{esc(section.origin_reason)}"' if section.origin_reason else ""
+    origin = f'<span class="origin-badge origin-{esc(section.origin)}"{why}>{esc(ORIGIN_LABELS[section.origin])}</span>'
     return (
         f'<div class="card-head"><span class="card-no">{position + 1}</span>'
-        f'<span class="card-title">{esc(shown or "开头段")}</span>{badge}</div>'
+        f'<span class="card-title">{esc(shown or "开头段")}</span>{origin}{badge}</div>'
     )
 
 
 def draft_header(draft: Draft) -> str:
-    mode = "大模型生成" if draft.mode == "llm" else "离线生成"
+    mode = MODE_LABELS[draft.mode]
     unfinished = sum(1 for s in draft.sections if not s.text.strip())
     warn = ""
     if unfinished:

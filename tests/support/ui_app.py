@@ -52,12 +52,12 @@ class SectionResponder:
             current = _between(prompt, "<<<正文开始", "正文结束>>>")
             instruction = _between(prompt, "修改要求：", "\n")
             if instruction.startswith("润色"):
-                return "一年来，" + current.replace("我们", "本会")
+                return reword(current, "一年来，")
             if instruction.startswith("在不增加"):
-                return current + "\n这些做法凝聚了职工力量，推动了各项工作落地见效。"
-            if instruction.startswith("精简"):
-                return current.split("\n")[0]
-            return f"紧扣“{instruction}”的要求，" + current
+                return current + "\n这些做法凝聚了职工力量，推动了各项工作落地见效。工会组织的凝聚力和号召力不断增强。"
+            if instruction.startswith("精简"):  # keep the sentences that carry figures
+                return "".join(re.findall(r"[^。]*\d[^。]*。", current)) or current.split("\n")[0]
+            return reword(current, f"紧扣“{instruction}”的要求，")
         if "<<<草稿开始" in prompt:  # the faithful draft handed over to be polished
             current = _between(prompt, "<<<草稿开始", "草稿结束>>>")
             return reword(current, "经认真梳理，" if self.variant == 1 else "一年来，")
