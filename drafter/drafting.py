@@ -256,7 +256,7 @@ class Drafter:
             origin_reason=reason,
         )
         if reason:
-            section.warnings.insert(0, Warning("llm_fallback", f"大模型的输出未采用（{reason}），本节为离线稿。"))
+            section.warnings.insert(0, Warning("llm_fallback", f"原因：{reason}。本节用的是只含您事实的离线稿，可稍后重写。"))
         if position == 0:
             section.warnings += injection_warnings(facts)
         self.store.save_section(draft.id, position, section, note="生成")
@@ -378,7 +378,7 @@ class Drafter:
         if self.model is None or offline:
             if chosen is None or chosen.needs_model:
                 offline_ones = "、".join(a.label for a in REVISE_ACTIONS.values() if not a.needs_model)
-                raise UserError(f"离线模式只支持{offline_ones}；重写和润色需要接入大模型。")
+                raise UserError(f"离线模式只支持{offline_ones}；重写和润色需要配置大模型。")
             text = offline_resize(section, chosen.name, facts.unit_name + str(position), facts)
             return self._save_revision(draft_id, position, section, text, facts, f"{chosen.label}（离线）", "offline")
         request = chosen.request if chosen else instruction.strip()

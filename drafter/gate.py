@@ -168,7 +168,7 @@ def judge(
     if scaffolding_in(text, expect):
         add(Problem("scaffolding", "夹带了提示词或任务说明"))
     if markup:
-        add(Problem("markup", "含有网页代码或 Markdown 格式"))
+        add(Problem("markup", "含有网页代码或排版标记"))
     if not _mostly_chinese(text):
         add(Problem("language", "大部分不是中文"))
     if _other_sections(text, expect):
@@ -268,6 +268,7 @@ def _other_sections(text: str, expect: Expectation) -> bool:
 
 
 def _mostly_chinese(text: str) -> bool:
+    text = _HTML.sub("", text)  # tags are reported as markup, not as a foreign language
     cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     return cjk >= 10 and cjk / (cjk + latin) >= MIN_CHINESE_SHARE
 

@@ -55,7 +55,7 @@ def llm_status(settings: Settings) -> str:
     if settings.llm_configured:
         return f"大模型：{settings.llm_model} @ {settings.llm_endpoint_host}"
     return (
-        "离线模式：未配置大模型，草稿由事实和范文句式直接组成（不编造内容）；"
+        "离线模式：未配置大模型，草稿由您的事实和通用的公文句式组成（不编造内容）；"
         "重写、润色需要配置 OPENAI_BASE_URL、DRAFTER_MODEL（及 OPENAI_API_KEY）。"
     )
 

@@ -261,11 +261,11 @@ def test_a_whole_summary_with_markdown_falls_back_to_the_faithful_text_with_its_
         assert section.text == faithful.text, section.heading  # the floor, untouched
         if section.text.startswith("【待补充"):
             continue
-        assert section.origin == "fallback" and "Markdown" in section.origin_reason
-        assert section.warnings[0].kind == "llm_fallback" and "未采用" in section.warnings[0].detail
+        assert section.origin == "fallback" and "排版标记" in section.origin_reason
+        assert section.warnings[0].kind == "llm_fallback" and "离线稿" in section.warnings[0].detail
         assert not re.search(r"[*#`]|别的章节|好的", section.text)
     [notice] = events.notices
-    assert "没有写成任何一节" in notice and "Markdown" in notice
+    assert "没有写成任何一节" in notice and "排版标记" in notice
 
 
 @pytest.mark.parametrize(

@@ -583,8 +583,9 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                             draft, message = item[0]
                             break
                         streamed = True
-                        yield (*[gr.skip()] * 3, gr.update(value=item, interactive=False), *[gr.skip()] * 9,
-                               working, *[gr.skip()] * 4)
+                        # buttons off while the answer streams; the stream is not an unsaved edit
+                        yield (*[gr.skip()] * 3, gr.update(value=item, interactive=False), gr.skip(),
+                               *[gr.update(interactive=False)] * 8, working, *[gr.skip()] * 3, item)
                 else:
                     draft, message = act(owner, draft_id, position, op, heading, text, instruction)
             except (UserError, StoreError) as exc:
@@ -592,12 +593,14 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                 # toast, whose title gradio always shows in English
                 problem = exc.message if isinstance(exc, UserError) else str(exc)
                 box = render.notice(problem, "warn")
-                yield (*_restored(owner, draft_id, position, streamed), box, box, gr.skip(), gr.skip(), gr.skip())
+                card, saved = _restored(owner, draft_id, position, streamed)
+                yield (*card, box, box, gr.skip(), gr.skip(), saved)
                 return
             except Exception:
                 log.exception("section operation failed")
                 box = render.notice("操作失败，原文未改动，请稍后重试。", "error")
-                yield (*_restored(owner, draft_id, position, streamed), box, box, gr.skip(), gr.skip(), gr.skip())
+                card, saved = _restored(owner, draft_id, position, streamed)
+                yield (*card, box, box, gr.skip(), gr.skip(), saved)
                 return
             section = draft.sections[position]
             editable = not section.locked
@@ -619,14 +622,18 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                 section.text,
             )
 
-        def _restored(owner: str, draft_id: str, position: int, streamed: bool) -> list[Any]:
-            """The 13 card outputs after a failed operation: unchanged, except that a text box
-            that showed the model's streamed answer shows the stored text again."""
+        def _restored(owner: str, draft_id: str, position: int, streamed: bool) -> tuple[list[Any], Any]:
+            """The 13 card outputs and the stored-text marker after a failed operation: unchanged,
+            except that a card that showed the model's streamed answer shows the stored text
+            again, with its buttons back on."""
             outputs: list[Any] = [gr.skip()] * 13
             stored = backend.get_draft(owner, draft_id) if streamed else None
-            if stored is not None and position < len(stored.sections):
-                outputs[3] = gr.update(value=stored.sections[position].text, interactive=True)
-            return outputs
+            if stored is None or position >= len(stored.sections):
+                return outputs, gr.skip()
+            text = stored.sections[position].text
+            outputs[3] = gr.update(value=text, interactive=True)
+            outputs[5:13] = [gr.update(interactive=True)] * 8
+            return outputs, text
 
         def generate(unit_name: str, unit_type: str, period: str, year: Any, topic: str, facts: str,
                      problems: str, plans: str, length: Any, date: str,

@@ -60,7 +60,9 @@ class SectionResponder:
             return reword(current, f"紧扣“{instruction}”的要求，")
         if "<<<草稿开始" in prompt:  # the faithful draft handed over to be polished
             current = _between(prompt, "<<<草稿开始", "草稿结束>>>")
-            return reword(current, "经认真梳理，" if self.variant == 1 else "一年来，")
+            heading = _between(prompt, "中“", "”一节的草稿")
+            extra = "".join(text for word, text in self.invent.items() if word in heading)
+            return reword(current, "经认真梳理，" if self.variant == 1 else "今年以来，") + extra
         if "检查发现以下问题" in prompt:
             current = _between(prompt, "<<<正文开始", "正文结束>>>")
             missing = [f for f in facts if f not in current]
