@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
     from drafter.llm import LLMClient
 
 PASSAGES_PER_SECTION = 4
+_DETAIL = re.compile(r"（[^（）]*\d[^（）]*）")  # "（57 字）", "（HTTP 500）": the figures of a reason
 # LLM failures that would hit every other section the same way: stop asking the model.
 FATAL_LLM_KINDS = ("auth", "connection", "bad_request")
 
@@ -96,8 +96,14 @@ class GenerationReport:
             return ""
         if not self.fallbacks:
             return f"大模型写成全部 {self.accepted} 节。"
-        causes = Counter(reason for _, reason in self.fallbacks)
-        why = "；".join(f"{reason}（{n} 节）" if len(causes) > 1 else reason for reason, n in causes.items())
+        # Reasons that differ only in their figures ("篇幅过短（57 字）") count as one cause.
+        causes: dict[str, list[str]] = {}
+        for _, reason in self.fallbacks:
+            for part in reason.split("；"):
+                causes.setdefault(_DETAIL.sub("", part), []).append(part)
+        shown = [parts[0] if len(set(parts)) == 1 else general for general, parts in causes.items()]
+        counts = [len(parts) for parts in causes.values()]
+        why = "；".join(f"{s}（{n} 节）" if len(causes) > 1 else s for s, n in zip(shown, counts, strict=True))
         head = f"大模型写成 {self.accepted} 节，" if self.accepted else "大模型没有写成任何一节，"
         return f"{head}{len(self.fallbacks)} 节改用离线稿。原因：{why}。"
 
@@ -283,6 +289,7 @@ class Drafter:
             other_headings=tuple(s.heading for s in others if s.heading),
             other_items=tuple(f for s in others for f in s.facts),
             max_chars=max_chars_for(target),
+            min_chars=min(len(faithful), planned.target_chars) // 3,  # a sentence for a section is worse
             given=faithful if polish else "",
         )
         if polish:
@@ -391,6 +398,7 @@ class Drafter:
             items=() if section.role == "opening" else tuple(section.facts),
             other_headings=tuple(s.heading for s in draft.sections if s.heading and s.heading != section.heading),
             max_chars=max_chars_for(int(len(section.text) * (chosen.length if chosen else 1.5))),
+            min_chars=0 if chosen and chosen.length < 1 else len(section.text) // 3,
             given=section.text,
             action=chosen.name if chosen else "rewrite",
         )

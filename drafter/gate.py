@@ -69,6 +69,7 @@ class Expectation:
     other_headings: Sequence[str] = ()
     other_items: Sequence[str] = ()  # facts placed in other sections
     max_chars: int = 0  # 0: no limit
+    min_chars: int = 0  # shorter than this is worse than the faithful text it would replace
     given: str = ""  # text the model was given to work on: copying it is not copying the examples
     action: str = ""  # for revisions: polish | expand | shorten | rewrite
 
@@ -135,6 +136,8 @@ def tidy(text: str, heading: str, unit_name: str) -> str:
             continue
         if not out:
             line = _LABEL.sub("", line)
+            if own and line.startswith((own + "：", own + ":")):
+                line = line[len(own) + 1 :].strip()  # "特色亮点：……": the heading used as a label
             if len(line) <= 12 and line.endswith(("：", ":")) and not re.search(r"\d", line):
                 continue  # a bare label such as "开头段："
         out.append(line)
@@ -175,15 +178,17 @@ def judge(
         add(Problem("other_section", "写进了其他章节或整篇总结"))
     if expect.max_chars and len(text) > expect.max_chars:
         add(Problem("too_long", f"篇幅过长（{len(text)} 字）"))
+    if len(text) < expect.min_chars:
+        add(Problem("too_short", f"篇幅过短（{len(text)} 字）"))
     copied = [c for c in _copies(text, copies) if c not in _SPACE.sub("", expect.given)]
     if copied:
-        add(Problem("copied", f"照抄范文 {max(len(c) for c in copied)} 字", tuple(copied)))
+        add(Problem("copied", f"照抄范文（{max(len(c) for c in copied)} 字）", tuple(copied)))
     invented = invented_numbers(text, expect.facts)
     if invented:
         add(Problem("invented_number", f"出现事实中没有的数字（{'、'.join(invented[:3])}）", tuple(invented)))
     missing = missing_items(text, expect.items)
     if missing:
-        add(Problem("missing_item", f"漏写了 {len(missing)} 条事实、问题或打算", tuple(missing)))
+        add(Problem("missing_item", f"漏写了事实、问题或打算（{len(missing)} 条）", tuple(missing)))
     if previous:
         _judge_revision(text, previous, expect.action, add)
     return verdict

@@ -156,8 +156,14 @@ def section_reply(request: dict[str, Any]) -> str:
     facts = re.search(r"<<<事实开始\n(.*?)\n事实结束>>>", user, re.S).group(1)
     items = [line[2:] for line in facts.splitlines() if line.startswith("- ")]
     if not items:
-        return "2025年上半年，公司工会围绕中心、服务职工，各项工作稳步推进。现将上半年工作总结如下："
-    return "我们坚持服务职工，扎实推进各项工作。" + "；".join(items) + "。"
+        return (
+            "2025年上半年，公司工会在公司党委和上级工会的领导下，坚持以职工为中心，围绕中心、服务大局，"
+            "团结动员广大职工立足岗位建功立业，认真履行维护职工合法权益的基本职责，各项工作稳步推进。现将上半年工作总结如下："
+        )
+    return (
+        "我们坚持服务职工，扎实推进各项工作。" + "；".join(items) + "。"
+        + "工作中注重听取职工意见，及时总结经验、查找不足，推动各项措施落地见效，职工的获得感和满意度进一步提升。" * 2
+    )
 
 
 def test_draft_with_the_llm(data_dir: Path, tmp_path: Path, fake_llm: FakeLLM) -> None:

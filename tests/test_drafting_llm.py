@@ -28,11 +28,23 @@ from drafter.retrieve import Retriever
 from drafter.store import DraftStore
 from drafter.write import REVISE_ACTIONS
 from tests.support.corpus_fixtures import free_port, offline_settings, shared_corpus
-from tests.support.fake_llm import FakeLLM, RecordedRequest, _text_of
+from tests.support.fake_llm import FakeLLM, RecordedRequest, _text_of, reword
 
 DATA = Path(__file__).parent / "data" / "facts"
 TOWNSHIP = DATA / "township.yaml"
-OPENING_TEXT = "2025年，本会在上级党组织和上级工会的领导下，围绕中心、服务职工，各项工作稳步推进。现将有关情况总结如下："
+OPENING_TEXT = (
+    "2025年，本会在上级党组织和上级工会的领导下，坚持以职工为中心的工作导向，紧紧围绕全镇中心工作，"
+    "团结动员广大职工立足岗位、建功立业，竭诚服务职工群众，认真履行维护职工合法权益的基本职责，"
+    "工会组织的凝聚力和影响力不断增强，各项工作稳步推进。现将有关情况总结如下："
+)
+# An opening's middle, long enough for a real opening.
+WORK = "我们在上级工会的领导下坚持以职工为中心，团结动员广大职工建功立业，竭诚服务职工群众，认真履行维护职工合法权益的基本职责，扎实工作。"
+# What a well-written section says besides its facts (a real model's sections are this long).
+FRAMING = (
+    "我们坚持把这项工作摆在突出位置，主要负责同志亲自部署、亲自过问，分管同志具体抓落实，形成了上下联动、"
+    "齐抓共管的工作格局。工作中注重听取职工意见，及时总结经验、查找不足，推动各项措施落地见效，"
+    "职工的获得感和满意度进一步提升。"
+)
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +87,7 @@ def kind_of(request: RecordedRequest | dict[str, Any]) -> str:
 def good_section(heading: str, facts: list[str], word: str = "扎实") -> str:
     if heading == "开头段":
         return OPENING_TEXT
-    return f"我们围绕“{heading}”{word}开展工作。" + "；".join(facts) + "。各项工作取得了实效。"
+    return f"我们围绕“{heading}”{word}开展工作。" + "；".join(facts) + "。各项工作取得了实效。" + FRAMING
 
 
 def good_repair(text: str) -> str:
@@ -94,7 +106,7 @@ class Model:
         self.word = "扎实"
         self.section: Callable[[str, list[str]], str] = lambda h, f: good_section(h, f, self.word)
         self.repair: Callable[[str], str] = good_repair
-        self.revise: Callable[[str], str] = lambda t: "经认真修改，" + block(t, "正文")
+        self.revise: Callable[[str], str] = lambda t: reword(block(t, "正文"), "经认真修改，")
         self.polish: Callable[[str], str] = lambda t: "经认真梳理，" + block(t, "草稿")
 
     def __call__(self, request: dict[str, Any]) -> str:
@@ -271,8 +283,8 @@ def test_a_whole_summary_with_markdown_falls_back_to_the_faithful_text_with_its_
 @pytest.mark.parametrize(
     ("written", "kept"),
     [
-        ("2025年，我们扎实工作，成效明显。", "2025年，我们扎实工作，成效明显。现将一年来的工会工作总结如下："),
-        ("2025年，我们扎实工作。\n\n成效明显，现将有关工作总结如下：\n\n一是……", "2025年，我们扎实工作。成效明显，现将有关工作总结如下："),
+        (f"2025年，{WORK}成效明显。", f"2025年，{WORK}成效明显。现将一年来的工会工作总结如下："),
+        (f"2025年，{WORK}\n\n成效明显，现将有关工作总结如下：\n\n一是……", f"2025年，{WORK}成效明显，现将有关工作总结如下："),
     ],
     ids=["no-hand-over", "two-paragraphs"],
 )
@@ -322,7 +334,7 @@ def test_a_dropped_fact_is_asked_for_once_then_the_faithful_text_stands(
     model.repair = lambda t: block(t, "正文")  # the repair does not help either
     result = make_drafter(index, tmp_path, client(fake_llm.base_url)).draft(facts)
     section = next(s for s in result.draft.sections if s.heading == TARGET)
-    assert section.origin == "fallback" and "漏写了 1 条" in section.origin_reason
+    assert section.origin == "fallback" and "漏写了事实、问题或打算（1 条）" in section.origin_reason
     for fact in section.facts:
         assert as_clause(fact) in section.text
     [repair] = [r for r in fake_llm.chat_requests if kind_of(r) == "repair"]
@@ -469,7 +481,7 @@ def test_revise_with_instruction_changes_only_that_section(
     prompt = user_text(request.body)
     assert "语气更正式一些" in prompt and before[2] in block(prompt, "正文")
     assert prompt_facts(prompt) == draft.sections[2].facts
-    assert section.text == "经认真修改，" + before[2] and not section.warnings
+    assert section.text == reword(before[2], "经认真修改，") and not section.warnings
     after = [s.text for s in store.get(draft.id).sections]
     assert after[2] == section.text and after[:2] + after[3:] == before[:2] + before[3:]
     assert [len(store.history(draft.id, i)) for i in range(len(before))] == [
@@ -485,7 +497,7 @@ def test_revise_actions_send_their_request_and_rerun_the_guard(
     facts = load_facts(TOWNSHIP)
     drafter = make_drafter(index, tmp_path, client(fake_llm.base_url))
     draft = drafter.draft(facts).draft
-    model.revise = lambda t: block(t, "正文") + "全年另有88项成果。"
+    model.revise = lambda t: reword(block(t, "正文"), "") + "全年另有88项成果。"
     model.repair = lambda t: block(t, "正文")  # the repair keeps the invented figure
     history = drafter.store.history(draft.id, 1)
     fake_llm.clear()

@@ -256,3 +256,13 @@ def test_missing_items_by_figures_and_by_words() -> None:
 def test_tidy_keeps_what_the_section_says() -> None:
     assert tidy(f"开头段：\n{BODY}", "", FACTS.union_name) == BODY
     assert tidy(f"{BODY}\n（一）{HEADING}\n工作取得实效。", HEADING, FACTS.union_name) == BODY + "\n工作取得实效。"
+
+
+def test_an_answer_much_shorter_than_the_text_it_replaces_is_rejected() -> None:
+    faithful = BODY * 3
+    assert codes(BODY, body(min_chars=len(faithful) // 2)) == ["too_short"]
+    assert codes(BODY, body(min_chars=len(BODY) // 2)) == []
+
+
+def test_the_heading_used_as_a_label_is_tidied() -> None:
+    assert tidy(f"{HEADING}：{BODY}", HEADING, FACTS.union_name) == BODY
