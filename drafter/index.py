@@ -10,22 +10,37 @@ Chroma under `bm25/`, loaded once per process; search filters and boosts use tha
 memory, and a selective filter ranks its few rows by exact dot products instead of asking
 Chroma for a `where` query (tens of ms at 50k vectors). Chunk texts live only there, so
 Chroma is not asked to store (and full-text index) documents it never returns.
+
+Several processes share a data dir (CLI runs, the UI). Writers take the data dir's writer lock
+(`index.lock`, one ingest at a time); each BM25 build is a new version under `bm25/` that
+readers switch to atomically (see versions.py). Chroma's first-time creation, racy between
+processes, happens under the short `setup.lock`. Chroma may get a writer's new vectors before
+a reader's catalogue has their chunks: search keeps only ids its loaded catalogue knows, so
+each answer comes from one catalogue version.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
+from drafter import locks
 from drafter.config import Settings
 from drafter.embed import Embedder, HashingEmbedder
+from drafter.errors import UserError
+from drafter.versions import VersionedDir
+
+WRITER_LOCK = "index.lock"  # held by ingest: one writer at a time per data dir
+SETUP_LOCK = "setup.lock"  # held briefly while a shared file or database is first created
+LOAD_ATTEMPTS = 20  # a load that lost its version to a swap reads the new one (bounded)
 
 COLLECTION = "drafter_chunks"
 Progress = Callable[[str, int, int], None]
@@ -49,7 +64,13 @@ def make_chroma_client(settings: Settings):  # type: ignore[no-untyped-def]
             host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
         )
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    with setup_lock(settings):  # creating the database is racy across processes
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def setup_lock(settings: Settings) -> Any:
+    """The short lock for first-time creation of shared files (Chroma, the SQLite stores)."""
+    return locks.exclusive(settings.data_dir / SETUP_LOCK)
 
 
 class CorpusIndex:
@@ -57,25 +78,45 @@ class CorpusIndex:
         self.settings = settings
         self.embedder = embedder
         self.client = client if client is not None else make_chroma_client(settings)
-        self.bm25_dir = settings.bm25_dir
+        self.versions = VersionedDir(settings.bm25_dir)
         self._collection: Any = None
+        self._load_lock = threading.Lock()
+        self._count: int | None = None  # Chroma's count() costs a query; cached until we write
+        self._fresh: dict[str, np.ndarray] = {}  # vectors embedded by this process, by chunk id
+        self._reuse_kept_vectors = True  # False after reset(): they came from another embedder
+        self._forget_catalogue()
+
+    def _forget_catalogue(self) -> None:
         self._bm25: Any = None
         self._chunks: list[IndexedChunk] | None = None
         self._row: dict[str, int] = {}
-        self._load_lock = threading.Lock()
         self._vectors: np.ndarray | None = None
-        self._vectors_loaded = False
-        self._count: int | None = None  # Chroma's count() costs a query; cached until we write
-        self._fresh: dict[str, np.ndarray] = {}  # vectors embedded by this process, by chunk id
+        self._vectors_file: IO[bytes] | None = None
+        self.loaded_version: Path | None = None
+
+    def refresh(self) -> None:
+        """Forget what was read from disk, so the next use reads the current version (another
+        process may have written since)."""
+        with self._load_lock:
+            self._collection, self._count = None, None
+            self._close_vectors_file()
+            self._forget_catalogue()
+
+    @contextmanager
+    def writing(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """The data dir's writer lock; `on_wait` is called if another process holds it."""
+        with locks.exclusive(self.settings.data_dir / WRITER_LOCK, on_wait):
+            yield
 
     # ---- Chroma ---------------------------------------------------------------------------
     def collection(self) -> Any:
         if self._collection is None:
-            self._collection = self.client.get_or_create_collection(
-                COLLECTION,
-                embedding_function=None,
-                metadata={"embedder": self.embedder.id, "hnsw:space": "cosine"},
-            )
+            with setup_lock(self.settings):  # two first creations at once: one fails
+                self._collection = self.client.get_or_create_collection(
+                    COLLECTION,
+                    embedding_function=None,
+                    metadata={"embedder": self.embedder.id, "hnsw:space": "cosine"},
+                )
         return self._collection
 
     def embedder_matches(self) -> bool:
@@ -84,15 +125,15 @@ class CorpusIndex:
         return stored in (None, self.embedder.id)
 
     def reset(self) -> None:
-        """Drop everything: the Chroma collection and the BM25 files."""
+        """Drop the Chroma collection (the caller holds the writer lock). The BM25 version on
+        disk stays for readers until the next `write_bm25` replaces it; its vectors are not
+        reused, since a reset means they came from another embedder."""
         try:
             self.client.delete_collection(COLLECTION)
         except Exception:  # not there yet
             pass
-        self._collection, self._count = None, None
-        shutil.rmtree(self.bm25_dir, ignore_errors=True)
-        self._bm25, self._chunks, self._row = None, None, {}
-        self._vectors, self._vectors_loaded, self._fresh = None, False, {}
+        self.refresh()
+        self._fresh, self._reuse_kept_vectors = {}, False
 
     def stored_ids(self) -> set[str]:
         col = self.collection()
@@ -139,39 +180,44 @@ class CorpusIndex:
 
     # ---- BM25 + catalogue -----------------------------------------------------------------
     def write_bm25(self, chunks: Sequence[IndexedChunk]) -> None:
-        """Rebuild BM25 over all chunks and save it with the aligned chunk catalogue."""
+        """Build BM25 over all chunks, with the aligned chunk catalogue and vectors, as a new
+        version; readers switch to it atomically. Old versions go once no reader loads them."""
         import bm25s
 
-        tmp = self.bm25_dir.with_name(self.bm25_dir.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if chunks:
-            retriever = bm25s.BM25()
-            retriever.index([c.tokens or ["∅"] for c in chunks], show_progress=False)
-            retriever.save(str(tmp / "bm25"), show_progress=False)
-        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
-            for c in chunks:
-                fh.write(json.dumps({"id": c.id, "text": c.text, "meta": c.meta}, ensure_ascii=False))
-                fh.write("\n")
-        vectors = self._aligned_vectors(chunks)
-        if vectors is not None:
-            np.save(tmp / "vectors.npy", vectors)
-        shutil.rmtree(self.bm25_dir, ignore_errors=True)
-        os.replace(tmp, self.bm25_dir)  # readers see the old index or the new one, never half
-        self._bm25, self._chunks, self._row = None, None, {}
-        self._vectors, self._vectors_loaded, self._fresh = None, False, {}
+        with self.writing():
+            build = self.versions.new_build()
+            if chunks:
+                retriever = bm25s.BM25()
+                retriever.index([c.tokens or ["∅"] for c in chunks], show_progress=False)
+                retriever.save(str(build / "bm25"), show_progress=False)
+            with open(build / "chunks.jsonl", "w", encoding="utf-8") as fh:
+                for c in chunks:
+                    fh.write(json.dumps({"id": c.id, "text": c.text, "meta": c.meta}, ensure_ascii=False))
+                    fh.write("\n")
+            vectors = self._aligned_vectors(chunks)
+            if vectors is not None:
+                np.save(build / "vectors.npy", vectors)
+            self.versions.publish(build)
+            self.refresh()
+            self._fresh, self._reuse_kept_vectors = {}, True
+            self.versions.collect()
+
+    def has_catalogue(self) -> bool:
+        return self.versions.current() is not None
 
     def _aligned_vectors(self, chunks: Sequence[IndexedChunk]) -> np.ndarray | None:
         """Every chunk's vector, row-aligned with the catalogue: embedded just now, kept from
-        the previous catalogue, or (an index written before vectors were kept) read back from
-        Chroma. None if Chroma lacks some, and search then uses Chroma's `where` instead."""
+        the current version, or (an index written before vectors were kept) read back from
+        Chroma. None if Chroma lacks some, and search then uses Chroma's `where` instead.
+        The caller holds the writer lock, so the current version cannot go away meanwhile."""
         if not chunks:
             return None
         known = dict(self._fresh)
-        if any(c.id not in known for c in chunks):
-            old = self.bm25_dir / "vectors.npy"
+        current = self.versions.current()
+        if self._reuse_kept_vectors and current and any(c.id not in known for c in chunks):
+            old = current / "vectors.npy"
             if old.exists():
-                old_ids = self._stored_catalogue_ids()
+                old_ids = _catalogue_ids(current)
                 previous = np.load(old)
                 if previous.shape[0] == len(old_ids):
                     known.update((cid, previous[i]) for i, cid in enumerate(old_ids) if cid not in known)
@@ -184,14 +230,6 @@ class CorpusIndex:
             return None
         return np.stack([known[c.id] for c in chunks]).astype(np.float32, copy=False)
 
-    def _stored_catalogue_ids(self) -> list[str]:
-        """Chunk ids of the catalogue on disk, in row order (without loading BM25)."""
-        path = self.bm25_dir / "chunks.jsonl"
-        if not path.exists():
-            return []
-        with open(path, encoding="utf-8") as fh:
-            return [json.loads(line)["id"] for line in fh]
-
     def load(self) -> None:
         """Load BM25 and the catalogue into memory (once per process, thread-safe)."""
         if self._chunks is not None:
@@ -201,18 +239,37 @@ class CorpusIndex:
                 self._load()
 
     def _load(self) -> None:
+        for _ in range(LOAD_ATTEMPTS):
+            try:
+                with self.versions.reading() as version:
+                    self._load_version(version)
+                break
+            except FileNotFoundError:  # swapped and deleted under us: read the new version
+                self._close_vectors_file()
+        else:
+            raise UserError("范文库正在被频繁更新，暂时读不到完整的索引，请稍后再试。")
+        if self.loaded_version != self.versions.current():
+            self._collect_if_idle()
+
+    def _load_version(self, version: Path | None) -> None:
+        """Read one version completely (or raise FileNotFoundError if it vanished meanwhile)."""
         chunks: list[IndexedChunk] = []
-        path = self.bm25_dir / "chunks.jsonl"
-        if path.exists():
-            with open(path, encoding="utf-8") as fh:
+        if version is not None:
+            with open(version / "chunks.jsonl", encoding="utf-8") as fh:
                 for line in fh:
                     row = json.loads(line)
                     chunks.append(IndexedChunk(row["id"], row["text"], row["meta"], []))
         self._row = {c.id: i for i, c in enumerate(chunks)}
-        if chunks and (self.bm25_dir / "bm25").exists():
+        self._bm25 = None
+        if chunks:
             import bm25s
 
-            self._bm25 = bm25s.BM25.load(str(self.bm25_dir / "bm25"), show_progress=False)
+            assert version is not None
+            self._bm25 = bm25s.BM25.load(str(version / "bm25"), show_progress=False)
+        # Vectors are read on first use; the open file stays readable after the version is
+        # deleted, so they come from this same version whenever that is.
+        vectors = version / "vectors.npy" if chunks and version is not None else None
+        self._vectors_file = open(vectors, "rb") if vectors is not None and vectors.exists() else None
         self._columns = {
             key: np.array([c.meta.get(key, "") for c in chunks], dtype=object)
             for key in ("unit_type", "period", "role", "topic", "source")
@@ -221,7 +278,24 @@ class CorpusIndex:
         for key, column in self._columns.items():
             values, codes = np.unique(column.astype(str), return_inverse=True) if chunks else ([], np.zeros(0))
             self._codes[key] = (codes.astype(np.int32), {str(v): i for i, v in enumerate(values)})
+        self.loaded_version = version
         self._chunks = chunks  # last: readers check it to know the load is complete
+
+    def _collect_if_idle(self) -> None:
+        """We loaded a version a writer has since replaced: delete it if no writer is busy
+        (a writer cleans up only what no reader holds, so this one may be left to us)."""
+        fd = locks.try_exclusive(self.settings.data_dir / WRITER_LOCK)
+        if fd is None:
+            return
+        try:
+            self.versions.collect()
+        finally:
+            os.close(fd)
+
+    def _close_vectors_file(self) -> None:
+        if self._vectors_file is not None:
+            self._vectors_file.close()
+            self._vectors_file = None
 
     @property
     def chunks(self) -> list[IndexedChunk]:
@@ -251,11 +325,12 @@ class CorpusIndex:
     def vectors(self) -> np.ndarray | None:
         """All chunk vectors (rows as in `chunks`), read on first use; None if not kept."""
         self.load()
-        if not self._vectors_loaded:
-            path = self.bm25_dir / "vectors.npy"
-            vectors = np.load(path) if path.exists() else None
-            self._vectors = vectors if vectors is not None and len(vectors) == len(self.chunks) else None
-            self._vectors_loaded = True
+        if self._vectors_file is not None:
+            with self._load_lock:
+                if self._vectors_file is not None:
+                    vectors = np.load(self._vectors_file)
+                    self._close_vectors_file()
+                    self._vectors = vectors if len(vectors) == len(self.chunks) else None
         return self._vectors
 
     def is_empty(self) -> bool:
@@ -267,6 +342,12 @@ def open_index(settings: Settings, notify: Callable[[str], None] | None = None) 
     from drafter.embed import load_embedder
 
     return CorpusIndex(settings, load_embedder(settings.embed_model, notify))
+
+
+def _catalogue_ids(version: Path) -> list[str]:
+    """Chunk ids of a version's catalogue, in row order (without loading BM25)."""
+    with open(version / "chunks.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line)["id"] for line in fh]
 
 
 def _search_text(chunk: IndexedChunk) -> str:
