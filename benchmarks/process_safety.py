@@ -4,7 +4,7 @@
    empty data dir, so all of them find no corpus and race to ingest it. Each must exit 0
    without a traceback, print its draft id, write its file, and the draft must be in the store.
 2. Ingest while searching: `drafter ingest` of a folder whose files are added, changed and
-   removed round after round, while other processes search in loops: `drafter search` runs
+   removed round after round (with a `--rebuild` among them), while other processes search in loops: `drafter search` runs
    and one fast reader that opens the index again and again. Every chunk of the test corpus
    holds the query word and k exceeds the chunk count, so a correct answer is exactly the whole
    catalogue of one published version; a mix of versions or half an index shows as a mismatch.
@@ -118,9 +118,9 @@ def parallel_drafts(work: Path, rounds: int, processes: int = 4) -> DraftCounts:
 # ---- 2. ingest while searching ---------------------------------------------------------------
 @dataclass
 class SearchCounts:
-    ingests: int = 0
+    ingests: int = 0  # `drafter ingest` runs, every fourth with --rebuild
     ingest_errors: int = 0
-    versions: int = 0
+    versions: int = 0  # distinct catalogues published (a rebuild publishes the same one again)
     cli_searches: int = 0
     reader_loads: int = 0
     errors: int = 0  # searches or loads that crashed or gave no answer
@@ -164,9 +164,12 @@ class ChangingCorpus:
         (self.folder / f"unit_{unit}.txt").write_text("\n".join(marked), encoding="utf-8")
 
     def change(self, round_no: int) -> str:
-        """One change, by turns: add a file, change one, remove one (at least two stay)."""
+        """One change, by turns: add a file, rebuild the whole index (files unchanged), change
+        a file, remove one (at least two stay)."""
         absent = [u for u in range(UNITS) if u not in self.version]
-        kind = ("add", "change", "remove")[round_no % 3]
+        kind = ("add", "rebuild", "change", "remove")[round_no % 4]
+        if kind == "rebuild":
+            return kind
         if kind == "add" and not absent:
             kind = "remove"
         if kind == "remove" and len(self.version) <= 2:
@@ -264,8 +267,9 @@ def ingest_while_searching(work: Path, ingest_rounds: int, seconds: float, searc
     published: set[str] = set()
 
     def ingest_once(what: str) -> None:
+        rebuild = ["--rebuild"] if what == "rebuild" else []
         proc = subprocess.run(
-            [sys.executable, "-m", "drafter", "ingest", str(corpus), "--json"],
+            [sys.executable, "-m", "drafter", "ingest", str(corpus), "--json", *rebuild],
             env=env, cwd=ROOT, capture_output=True, text=True, encoding="utf-8",
             timeout=PROCESS_TIMEOUT,
         )

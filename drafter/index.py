@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,8 +42,10 @@ from drafter.versions import VersionedDir
 WRITER_LOCK = "index.lock"  # held by ingest: one writer at a time per data dir
 SETUP_LOCK = "setup.lock"  # held briefly while a shared file or database is first created
 LOAD_ATTEMPTS = 20  # a load that lost its version to a swap reads the new one (bounded)
+REBUILD_WAITS = 20  # × 0.1 s: how long a reader waits for a rebuild to rename its collection in
 
 COLLECTION = "drafter_chunks"
+REBUILD_COLLECTION = COLLECTION + "_rebuild"  # filled by a rebuild, then renamed to COLLECTION
 Progress = Callable[[str, int, int], None]
 
 
@@ -84,6 +87,7 @@ class CorpusIndex:
         self._count: int | None = None  # Chroma's count() costs a query; cached until we write
         self._fresh: dict[str, np.ndarray] = {}  # vectors embedded by this process, by chunk id
         self._reuse_kept_vectors = True  # False after reset(): they came from another embedder
+        self._rebuilding = False  # after reset(), until write_bm25 swaps the new collection in
         self._forget_catalogue()
 
     def _forget_catalogue(self) -> None:
@@ -102,6 +106,22 @@ class CorpusIndex:
             self._close_vectors_file()
             self._forget_catalogue()
 
+    def reopen_for_writing(self) -> None:
+        """A fresh view of embedded Chroma for a writer (the caller holds the writer lock).
+
+        Each process's Chroma keeps its own copy of a collection's vector graph (HNSW) once it
+        has used it, and does not see later writes by other processes; a process that wrote
+        from such a stale copy would save it over the newer one on disk, and the other
+        processes' vectors would be lost to dense search. So a writer starts from a new Chroma
+        system read from disk now. Clients made earlier keep their own (readers of an older
+        catalogue stay consistent with it)."""
+        if not self.settings.chroma_host:  # a server has one view for everyone
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()  # the next client reads the disk anew
+            self.client = make_chroma_client(self.settings)
+        self.refresh()
+
     @contextmanager
     def writing(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """The data dir's writer lock; `on_wait` is called if another process holds it."""
@@ -110,13 +130,20 @@ class CorpusIndex:
 
     # ---- Chroma ---------------------------------------------------------------------------
     def collection(self) -> Any:
+        """Chroma's collection. Only a writer (holding the writer lock) creates one; readers
+        get the existing one. Embedded Chroma keeps failing in a process that queried a
+        collection while it was empty once another process fills it, so readers must never
+        see one before its first ingest or rebuild is published."""
         if self._collection is None:
-            with setup_lock(self.settings):  # two first creations at once: one fails
-                self._collection = self.client.get_or_create_collection(
-                    COLLECTION,
-                    embedding_function=None,
-                    metadata={"embedder": self.embedder.id, "hnsw:space": "cosine"},
-                )
+            if locks.holding(self.settings.data_dir / WRITER_LOCK):
+                name = REBUILD_COLLECTION if self._rebuilding else COLLECTION
+                with setup_lock(self.settings):  # two first creations at once: one fails
+                    found = self.client.get_or_create_collection(
+                        name, embedding_function=None, metadata=self._collection_metadata()
+                    )
+            else:
+                found = _get_collection(self.client, self)
+            self._collection = _Collection(self.client, found)
         return self._collection
 
     def embedder_matches(self) -> bool:
@@ -125,15 +152,18 @@ class CorpusIndex:
         return stored in (None, self.embedder.id)
 
     def reset(self) -> None:
-        """Drop the Chroma collection (the caller holds the writer lock). The BM25 version on
-        disk stays for readers until the next `write_bm25` replaces it; its vectors are not
-        reused, since a reset means they came from another embedder."""
-        try:
-            self.client.delete_collection(COLLECTION)
-        except Exception:  # not there yet
-            pass
+        """Start a rebuild (the caller holds the writer lock). New vectors go into a collection
+        of their own that replaces the current one only when the rebuild publishes
+        (`write_bm25`): readers keep the old one meanwhile, a failed rebuild leaves it intact,
+        and no reader ever queries an empty replacement (Chroma's embedded mode would keep
+        failing in a process that queried a collection before another process filled it)."""
+        _drop_collection(self.client, REBUILD_COLLECTION)  # left by a crashed rebuild
         self.refresh()
+        self._rebuilding = True
         self._fresh, self._reuse_kept_vectors = {}, False
+
+    def _collection_metadata(self) -> dict[str, str]:
+        return {"embedder": self.embedder.id, "hnsw:space": "cosine"}
 
     def stored_ids(self) -> set[str]:
         col = self.collection()
@@ -197,6 +227,11 @@ class CorpusIndex:
             vectors = self._aligned_vectors(chunks)
             if vectors is not None:
                 np.save(build / "vectors.npy", vectors)
+            if self._rebuilding:  # the rebuilt collection replaces the old one, then the catalogue
+                rebuilt = self.collection()
+                _drop_collection(self.client, COLLECTION)
+                rebuilt.modify(name=COLLECTION)
+                self._rebuilding = False
             self.versions.publish(build)
             self.refresh()
             self._fresh, self._reuse_kept_vectors = {}, True
@@ -335,6 +370,59 @@ class CorpusIndex:
 
     def is_empty(self) -> bool:
         return not self.chunks
+
+
+def _drop_collection(client: Any, name: str) -> None:
+    from chromadb.errors import NotFoundError
+
+    try:
+        client.delete_collection(name)
+    except (NotFoundError, ValueError):  # not there
+        pass
+
+
+def _get_collection(client: Any, index: CorpusIndex) -> Any:
+    """The existing collection, waiting out a rebuild's delete → create; a data dir that has
+    none yet (nothing ingested) gets it created under the writer lock."""
+    from chromadb.errors import NotFoundError
+
+    for _ in range(REBUILD_WAITS):
+        try:
+            return client.get_collection(COLLECTION)
+        except NotFoundError:
+            time.sleep(0.1)
+    with index.writing():
+        return index.collection()
+
+
+class _Collection:
+    """A Chroma collection that outlives a rebuild in another process, which deletes it and
+    renames its new one to the same name: a call that finds ours gone is retried on the new
+    one (chunk ids are content hashes, so the catalogue we loaded still maps its hits)."""
+
+    def __init__(self, client: Any, collection: Any) -> None:
+        self._client, self._inner = client, collection
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._inner, name)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            from chromadb.errors import NotFoundError
+
+            try:
+                return value(*args, **kwargs)
+            except NotFoundError:
+                for _ in range(REBUILD_WAITS):  # the rebuild renames it right after the delete
+                    try:
+                        self._inner = self._client.get_collection(COLLECTION)
+                        return getattr(self._inner, name)(*args, **kwargs)
+                    except NotFoundError:
+                        time.sleep(0.1)
+                raise UserError("范文库正在重建，请稍后再试。") from None
+
+        return call
 
 
 def open_index(settings: Settings, notify: Callable[[str], None] | None = None) -> CorpusIndex:

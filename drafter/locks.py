@@ -22,6 +22,7 @@ class _Held:
     thread_lock: threading.RLock = field(default_factory=threading.RLock)
     depth: int = 0
     fd: int = -1
+    owner: int = 0  # thread ident of the holder
 
 
 _held: dict[str, _Held] = {}
@@ -37,6 +38,7 @@ def exclusive(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator
     with held.thread_lock:
         if held.depth == 0:
             held.fd = _lock_file(path, on_wait)
+            held.owner = threading.get_ident()
         held.depth += 1
         try:
             yield
@@ -44,7 +46,13 @@ def exclusive(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator
             held.depth -= 1
             if held.depth == 0:
                 os.close(held.fd)  # closing the file releases the flock
-                held.fd = -1
+                held.fd, held.owner = -1, 0
+
+
+def holding(path: Path) -> bool:
+    """Whether the calling thread holds the exclusive lock on `path`."""
+    held = _held.get(os.path.abspath(path))
+    return held is not None and held.depth > 0 and held.owner == threading.get_ident()
 
 
 def _lock_file(path: Path, on_wait: Callable[[], None] | None) -> int:
