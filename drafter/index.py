@@ -13,10 +13,11 @@ Chroma is not asked to store (and full-text index) documents it never returns.
 
 Several processes share a data dir (CLI runs, the UI). Writers take the data dir's writer lock
 (`index.lock`, one ingest at a time); each BM25 build is a new version under `bm25/` that
-readers switch to atomically (see versions.py). Chroma's first-time creation, racy between
-processes, happens under the short `setup.lock`. Chroma may get a writer's new vectors before
-a reader's catalogue has their chunks: search keeps only ids its loaded catalogue knows, so
-each answer comes from one catalogue version.
+readers switch to atomically (see versions.py). Chroma's database is first created under the
+short `setup.lock`, and its collection only by a writer; a rebuild fills a collection of its
+own and renames it in when it publishes. Chroma may get a writer's new vectors before a
+reader's catalogue has their chunks: search keeps only ids its loaded catalogue knows, so each
+answer comes from one catalogue version.
 """
 
 from __future__ import annotations

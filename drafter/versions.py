@@ -124,10 +124,14 @@ def _delete_unless_read(version: Path) -> None:
 
 
 def _remove(path: Path) -> None:
+    """Best effort: what cannot be deleted now (a read-only data dir) is tried again next time."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
-    else:
+        return
+    try:
         path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _fsync(path: Path) -> None:
