@@ -255,7 +255,7 @@ def reader(data: Path, stop: Path, seconds: float, limit: int) -> None:
 
 
 def ingest_while_searching(work: Path, ingest_rounds: int, seconds: float, search_loops: int = 2,
-                           searches_per_loop: int = 50, reader_limit: int = 2000) -> SearchCounts:
+                           searches_per_loop: int = 50, reader_limit: int = 5000) -> SearchCounts:
     """Ingest a changing folder `ingest_rounds` times (bounded by `seconds` too) while
     `search_loops` CLI search loops and one fast reader process run."""
     counts = SearchCounts()

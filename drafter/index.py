@@ -26,6 +26,8 @@ import json
 import os
 import threading
 import time
+import uuid
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ from drafter.versions import VersionedDir
 
 WRITER_LOCK = "index.lock"  # held by ingest: one writer at a time per data dir
 SETUP_LOCK = "setup.lock"  # held briefly while a shared file or database is first created
+CHROMA_STAMP = "chroma.stamp"  # a new token from every writer (see CorpusIndex.prepare_to_write)
 LOAD_ATTEMPTS = 20  # a load that lost its version to a swap reads the new one (bounded)
 REBUILD_WAITS = 20  # × 0.1 s: how long a reader waits for a rebuild to rename its collection in
 
@@ -70,6 +73,23 @@ def make_chroma_client(settings: Settings):  # type: ignore[no-untyped-def]
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     with setup_lock(settings):  # creating the database is racy across processes
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+# chroma dir → (the client this process last wrote with, the stamp it wrote then)
+_writer_views: dict[str, tuple[weakref.ref[Any], str]] = {}
+
+
+def _read_stamp(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def setup_lock(settings: Settings) -> Any:
@@ -107,20 +127,29 @@ class CorpusIndex:
             self._close_vectors_file()
             self._forget_catalogue()
 
-    def reopen_for_writing(self) -> None:
-        """A fresh view of embedded Chroma for a writer (the caller holds the writer lock).
+    def prepare_to_write(self) -> None:
+        """Make sure a writer's Chroma view is current (the caller holds the writer lock).
 
-        Each process's Chroma keeps its own copy of a collection's vector graph (HNSW) once it
-        has used it, and does not see later writes by other processes; a process that wrote
-        from such a stale copy would save it over the newer one on disk, and the other
-        processes' vectors would be lost to dense search. So a writer starts from a new Chroma
-        system read from disk now. Clients made earlier keep their own (readers of an older
-        catalogue stay consistent with it)."""
+        Each process's embedded Chroma keeps its own copy of a collection's vector graph (HNSW)
+        once it has used it, and does not see later writes by other processes; a process that
+        wrote from such a stale copy would save it over the newer one on disk, and the other
+        processes' vectors would be lost to dense search. Every writer therefore changes the
+        data dir's `chroma.stamp`; a process whose client did not write the current stamp
+        starts a new Chroma system, read from disk now. Earlier clients keep their own view
+        (readers of an older catalogue stay consistent with it); a long-running process pays
+        for a new system only after another process has written."""
         if not self.settings.chroma_host:  # a server has one view for everyone
-            from chromadb.api.client import SharedSystemClient
+            key = str(self.settings.chroma_dir)
+            stamp = self.settings.data_dir / CHROMA_STAMP
+            known = _writer_views.get(key)
+            if known is None or known[0]() is not self.client or known[1] != _read_stamp(stamp):
+                from chromadb.api.client import SharedSystemClient
 
-            SharedSystemClient.clear_system_cache()  # the next client reads the disk anew
-            self.client = make_chroma_client(self.settings)
+                SharedSystemClient.clear_system_cache()  # the next client reads the disk anew
+                self.client = make_chroma_client(self.settings)
+            token = uuid.uuid4().hex
+            _write_atomically(stamp, token)
+            _writer_views[key] = (weakref.ref(self.client), token)
         self.refresh()
 
     @contextmanager
@@ -398,8 +427,9 @@ def _get_collection(client: Any, index: CorpusIndex) -> Any:
 
 class _Collection:
     """A Chroma collection that outlives a rebuild in another process, which deletes it and
-    renames its new one to the same name: a call that finds ours gone is retried on the new
-    one (chunk ids are content hashes, so the catalogue we loaded still maps its hits)."""
+    renames its new one to the same name: a call that fails because ours is gone (Chroma says
+    so in more than one way, depending on how far the delete got) is retried on the new one
+    (chunk ids are content hashes, so the catalogue we loaded still maps its hits)."""
 
     def __init__(self, client: Any, collection: Any) -> None:
         self._client, self._inner = client, collection
@@ -410,20 +440,34 @@ class _Collection:
             return value
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            from chromadb.errors import NotFoundError
+            from chromadb.errors import InternalError, NotFoundError
 
             try:
                 return value(*args, **kwargs)
-            except NotFoundError:
-                for _ in range(REBUILD_WAITS):  # the rebuild renames it right after the delete
-                    try:
-                        self._inner = self._client.get_collection(COLLECTION)
-                        return getattr(self._inner, name)(*args, **kwargs)
-                    except NotFoundError:
-                        time.sleep(0.1)
-                raise UserError("范文库正在重建，请稍后再试。") from None
+            except (NotFoundError, InternalError):
+                if not self._replaced():
+                    raise
+                return getattr(self._inner, name)(*args, **kwargs)
 
         return call
+
+    def _replaced(self) -> bool:
+        """Whether a rebuild replaced our collection (then it is now the new one), waiting out
+        the instant between the rebuild's delete and rename. False: ours is still there."""
+        from chromadb.errors import NotFoundError
+
+        for _ in range(REBUILD_WAITS):
+            try:
+                found = self._client.get_collection(self._inner.name)
+            except NotFoundError:
+                found = None
+            if found is not None and found.id != self._inner.id:
+                self._inner = found
+                return True
+            time.sleep(0.1)
+        if found is None:
+            raise UserError("范文库正在重建，请稍后再试。")
+        return False
 
 
 def open_index(settings: Settings, notify: Callable[[str], None] | None = None) -> CorpusIndex:

@@ -131,7 +131,7 @@ def ingest(
             notify("另一个程序正在更新范文库，等它完成后继续……")
 
     with index.writing(on_wait=waiting):
-        index.reopen_for_writing()  # another process may have written while we waited
+        index.prepare_to_write()  # another process may have written while we waited
         index.versions.collect()  # what a crash or a reader left behind last time
         return _ingest(paths, settings, index, rebuild=rebuild, progress=progress)
 
