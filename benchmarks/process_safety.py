@@ -324,7 +324,8 @@ def ingest_while_searching(work: Path, ingest_rounds: int, seconds: float, searc
         counts.errors += 1
         counts.problems.append(f"reader: {err.strip()[-400:]}")
     counts.versions = len(published)
-    counts.old_versions_left = len(list((data / "bm25").glob("v-*"))) - 1
+    current = (data / "bm25" / "CURRENT").exists()
+    counts.old_versions_left = len(list((data / "bm25").glob("v-*"))) - int(current)
     counts.inconsistent = sum(1 for answer in answers if answer not in published)
     counts.seconds = round(time.perf_counter() - started, 1)
     return counts
