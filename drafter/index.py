@@ -43,7 +43,7 @@ from drafter.errors import UserError
 from drafter.versions import VersionedDir
 
 WRITER_LOCK = "index.lock"  # held by ingest: one writer at a time per data dir
-SETUP_LOCK = "setup.lock"  # held briefly while a shared file or database is first created
+SETUP_LOCK = "setup.lock"  # held briefly while Chroma's database or collection is first created
 CHROMA_STAMP = "chroma.stamp"  # a new token from every writer (see CorpusIndex.prepare_to_write)
 LOAD_ATTEMPTS = 20  # a load that lost its version to a swap reads the new one (bounded)
 REBUILD_WAITS = 20  # × 0.1 s: how long a reader waits for a rebuild to rename its collection in
@@ -93,7 +93,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def setup_lock(settings: Settings) -> Any:
-    """The short lock for first-time creation of shared files (Chroma, the SQLite stores)."""
+    """The short lock for first-time creation of Chroma's database and collection."""
     return locks.exclusive(settings.data_dir / SETUP_LOCK)
 
 
@@ -165,14 +165,14 @@ class CorpusIndex:
         collection while it was empty once another process fills it, so readers must never
         see one before its first ingest or rebuild is published."""
         if self._collection is None:
-            if locks.holding(self.settings.data_dir / WRITER_LOCK):
+            writer = locks.holding(self.settings.data_dir / WRITER_LOCK)
+            found = None if writer else _existing_collection(self.client)
+            if found is None:  # we write, or nothing was ingested yet
                 name = REBUILD_COLLECTION if self._rebuilding else COLLECTION
-                with setup_lock(self.settings):  # two first creations at once: one fails
+                with self.writing(), setup_lock(self.settings):  # two first creations: one fails
                     found = self.client.get_or_create_collection(
                         name, embedding_function=None, metadata=self._collection_metadata()
                     )
-            else:
-                found = _get_collection(self.client, self)
             self._collection = _Collection(self.client, found)
         return self._collection
 
@@ -411,9 +411,8 @@ def _drop_collection(client: Any, name: str) -> None:
         pass
 
 
-def _get_collection(client: Any, index: CorpusIndex) -> Any:
-    """The existing collection, waiting out a rebuild's delete → create; a data dir that has
-    none yet (nothing ingested) gets it created under the writer lock."""
+def _existing_collection(client: Any) -> Any:
+    """The collection if it exists, waiting out a rebuild's delete → rename; None if not."""
     from chromadb.errors import NotFoundError
 
     for _ in range(REBUILD_WAITS):
@@ -421,8 +420,7 @@ def _get_collection(client: Any, index: CorpusIndex) -> Any:
             return client.get_collection(COLLECTION)
         except NotFoundError:
             time.sleep(0.1)
-    with index.writing():
-        return index.collection()
+    return None
 
 
 class _Collection:
