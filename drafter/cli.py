@@ -69,7 +69,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if missing:
         raise UserError(f"找不到路径：{'、'.join(missing)}")
     index = open_index(settings, notify=say)
-    report = ingest(paths, settings, index, rebuild=args.rebuild, progress=terminal_progress(not args.json))
+    report = ingest(
+        paths, settings, index, rebuild=args.rebuild, progress=terminal_progress(not args.json), notify=say
+    )
     if args.json:
         emit_json(report.to_dict())
         return 0

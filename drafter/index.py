@@ -10,24 +10,46 @@ Chroma under `bm25/`, loaded once per process; search filters and boosts use tha
 memory, and a selective filter ranks its few rows by exact dot products instead of asking
 Chroma for a `where` query (tens of ms at 50k vectors). Chunk texts live only there, so
 Chroma is not asked to store (and full-text index) documents it never returns.
+
+Several processes share a data dir (CLI runs, the UI). Writers take the data dir's writer lock
+(`index.lock`, one ingest at a time); each BM25 build is a new version under `bm25/` that
+readers switch to atomically (see versions.py). Chroma's database is first created under the
+short `setup.lock`, and its collection only by a writer; a rebuild fills a collection of its
+own and renames it in when it publishes. Chroma may get a writer's new vectors before a
+reader's catalogue has their chunks: search keeps only ids its loaded catalogue knows, so each
+answer comes from one catalogue version.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
-from collections.abc import Callable, Sequence
+import time
+import uuid
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
+from drafter import locks
 from drafter.config import Settings
 from drafter.embed import Embedder, HashingEmbedder
+from drafter.errors import UserError
+from drafter.versions import VersionedDir
+
+WRITER_LOCK = "index.lock"  # held by ingest: one writer at a time per data dir
+SETUP_LOCK = "setup.lock"  # held briefly while Chroma's database or collection is first created
+CHROMA_STAMP = "chroma.stamp"  # a new token from every writer (see CorpusIndex.prepare_to_write)
+LOAD_ATTEMPTS = 20  # a load that lost its version to a swap reads the new one (bounded)
+REBUILD_WAITS = 20  # × 0.1 s: how long a reader waits for a rebuild to rename its collection in
 
 COLLECTION = "drafter_chunks"
+REBUILD_COLLECTION = COLLECTION + "_rebuild"  # filled by a rebuild, then renamed to COLLECTION
 Progress = Callable[[str, int, int], None]
 
 
@@ -49,7 +71,30 @@ def make_chroma_client(settings: Settings):  # type: ignore[no-untyped-def]
             host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
         )
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    with setup_lock(settings):  # creating the database is racy across processes
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+# chroma dir → (the client this process last wrote with, the stamp it wrote then)
+_writer_views: dict[str, tuple[weakref.ref[Any], str]] = {}
+
+
+def _read_stamp(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def setup_lock(settings: Settings) -> Any:
+    """The short lock for first-time creation of Chroma's database and collection."""
+    return locks.exclusive(settings.data_dir / SETUP_LOCK)
 
 
 class CorpusIndex:
@@ -57,25 +102,78 @@ class CorpusIndex:
         self.settings = settings
         self.embedder = embedder
         self.client = client if client is not None else make_chroma_client(settings)
-        self.bm25_dir = settings.bm25_dir
+        self.versions = VersionedDir(settings.bm25_dir)
         self._collection: Any = None
+        self._load_lock = threading.Lock()
+        self._count: int | None = None  # Chroma's count() costs a query; cached until we write
+        self._fresh: dict[str, np.ndarray] = {}  # vectors embedded by this process, by chunk id
+        self._reuse_kept_vectors = True  # False after reset(): they came from another embedder
+        self._rebuilding = False  # after reset(), until write_bm25 swaps the new collection in
+        self._forget_catalogue()
+
+    def _forget_catalogue(self) -> None:
         self._bm25: Any = None
         self._chunks: list[IndexedChunk] | None = None
         self._row: dict[str, int] = {}
-        self._load_lock = threading.Lock()
         self._vectors: np.ndarray | None = None
-        self._vectors_loaded = False
-        self._count: int | None = None  # Chroma's count() costs a query; cached until we write
-        self._fresh: dict[str, np.ndarray] = {}  # vectors embedded by this process, by chunk id
+        self._vectors_file: IO[bytes] | None = None
+        self.loaded_version: Path | None = None
+
+    def refresh(self) -> None:
+        """Forget what was read from disk, so the next use reads the current version (another
+        process may have written since)."""
+        with self._load_lock:
+            self._collection, self._count = None, None
+            self._close_vectors_file()
+            self._forget_catalogue()
+
+    def prepare_to_write(self) -> None:
+        """Make sure a writer's Chroma view is current (the caller holds the writer lock).
+
+        Each process's embedded Chroma keeps its own copy of a collection's vector graph (HNSW)
+        once it has used it, and does not see later writes by other processes; a process that
+        wrote from such a stale copy would save it over the newer one on disk, and the other
+        processes' vectors would be lost to dense search. Every writer therefore changes the
+        data dir's `chroma.stamp`; a process whose client did not write the current stamp
+        starts a new Chroma system, read from disk now. Earlier clients keep their own view
+        (readers of an older catalogue stay consistent with it); a long-running process pays
+        for a new system only after another process has written."""
+        if not self.settings.chroma_host:  # a server has one view for everyone
+            key = str(self.settings.chroma_dir)
+            stamp = self.settings.data_dir / CHROMA_STAMP
+            known = _writer_views.get(key)
+            if known is None or known[0]() is not self.client or known[1] != _read_stamp(stamp):
+                from chromadb.api.client import SharedSystemClient
+
+                SharedSystemClient.clear_system_cache()  # the next client reads the disk anew
+                self.client = make_chroma_client(self.settings)
+            token = uuid.uuid4().hex
+            _write_atomically(stamp, token)
+            _writer_views[key] = (weakref.ref(self.client), token)
+        self.refresh()
+
+    @contextmanager
+    def writing(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """The data dir's writer lock; `on_wait` is called if another process holds it."""
+        with locks.exclusive(self.settings.data_dir / WRITER_LOCK, on_wait):
+            yield
 
     # ---- Chroma ---------------------------------------------------------------------------
     def collection(self) -> Any:
+        """Chroma's collection. Only a writer (holding the writer lock) creates one; readers
+        get the existing one. Embedded Chroma keeps failing in a process that queried a
+        collection while it was empty once another process fills it, so readers must never
+        see one before its first ingest or rebuild is published."""
         if self._collection is None:
-            self._collection = self.client.get_or_create_collection(
-                COLLECTION,
-                embedding_function=None,
-                metadata={"embedder": self.embedder.id, "hnsw:space": "cosine"},
-            )
+            writer = locks.holding(self.settings.data_dir / WRITER_LOCK)
+            found = None if writer else _existing_collection(self.client)
+            if found is None:  # we write, or nothing was ingested yet
+                name = REBUILD_COLLECTION if self._rebuilding else COLLECTION
+                with self.writing(), setup_lock(self.settings):  # two first creations: one fails
+                    found = self.client.get_or_create_collection(
+                        name, embedding_function=None, metadata=self._collection_metadata()
+                    )
+            self._collection = _Collection(self.client, found)
         return self._collection
 
     def embedder_matches(self) -> bool:
@@ -84,15 +182,18 @@ class CorpusIndex:
         return stored in (None, self.embedder.id)
 
     def reset(self) -> None:
-        """Drop everything: the Chroma collection and the BM25 files."""
-        try:
-            self.client.delete_collection(COLLECTION)
-        except Exception:  # not there yet
-            pass
-        self._collection, self._count = None, None
-        shutil.rmtree(self.bm25_dir, ignore_errors=True)
-        self._bm25, self._chunks, self._row = None, None, {}
-        self._vectors, self._vectors_loaded, self._fresh = None, False, {}
+        """Start a rebuild (the caller holds the writer lock). New vectors go into a collection
+        of their own that replaces the current one only when the rebuild publishes
+        (`write_bm25`): readers keep the old one meanwhile, a failed rebuild leaves it intact,
+        and no reader ever queries an empty replacement (Chroma's embedded mode would keep
+        failing in a process that queried a collection before another process filled it)."""
+        _drop_collection(self.client, REBUILD_COLLECTION)  # left by a crashed rebuild
+        self.refresh()
+        self._rebuilding = True
+        self._fresh, self._reuse_kept_vectors = {}, False
+
+    def _collection_metadata(self) -> dict[str, str]:
+        return {"embedder": self.embedder.id, "hnsw:space": "cosine"}
 
     def stored_ids(self) -> set[str]:
         col = self.collection()
@@ -139,39 +240,49 @@ class CorpusIndex:
 
     # ---- BM25 + catalogue -----------------------------------------------------------------
     def write_bm25(self, chunks: Sequence[IndexedChunk]) -> None:
-        """Rebuild BM25 over all chunks and save it with the aligned chunk catalogue."""
+        """Build BM25 over all chunks, with the aligned chunk catalogue and vectors, as a new
+        version; readers switch to it atomically. Old versions go once no reader loads them."""
         import bm25s
 
-        tmp = self.bm25_dir.with_name(self.bm25_dir.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if chunks:
-            retriever = bm25s.BM25()
-            retriever.index([c.tokens or ["∅"] for c in chunks], show_progress=False)
-            retriever.save(str(tmp / "bm25"), show_progress=False)
-        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
-            for c in chunks:
-                fh.write(json.dumps({"id": c.id, "text": c.text, "meta": c.meta}, ensure_ascii=False))
-                fh.write("\n")
-        vectors = self._aligned_vectors(chunks)
-        if vectors is not None:
-            np.save(tmp / "vectors.npy", vectors)
-        shutil.rmtree(self.bm25_dir, ignore_errors=True)
-        os.replace(tmp, self.bm25_dir)  # readers see the old index or the new one, never half
-        self._bm25, self._chunks, self._row = None, None, {}
-        self._vectors, self._vectors_loaded, self._fresh = None, False, {}
+        with self.writing():
+            build = self.versions.new_build()
+            if chunks:
+                retriever = bm25s.BM25()
+                retriever.index([c.tokens or ["∅"] for c in chunks], show_progress=False)
+                retriever.save(str(build / "bm25"), show_progress=False)
+            with open(build / "chunks.jsonl", "w", encoding="utf-8") as fh:
+                for c in chunks:
+                    fh.write(json.dumps({"id": c.id, "text": c.text, "meta": c.meta}, ensure_ascii=False))
+                    fh.write("\n")
+            vectors = self._aligned_vectors(chunks)
+            if vectors is not None:
+                np.save(build / "vectors.npy", vectors)
+            if self._rebuilding:  # the rebuilt collection replaces the old one, then the catalogue
+                rebuilt = self.collection()
+                _drop_collection(self.client, COLLECTION)
+                rebuilt.modify(name=COLLECTION)
+                self._rebuilding = False
+            self.versions.publish(build)
+            self.refresh()
+            self._fresh, self._reuse_kept_vectors = {}, True
+            self.versions.collect()
+
+    def has_catalogue(self) -> bool:
+        return self.versions.current() is not None
 
     def _aligned_vectors(self, chunks: Sequence[IndexedChunk]) -> np.ndarray | None:
         """Every chunk's vector, row-aligned with the catalogue: embedded just now, kept from
-        the previous catalogue, or (an index written before vectors were kept) read back from
-        Chroma. None if Chroma lacks some, and search then uses Chroma's `where` instead."""
+        the current version, or (an index written before vectors were kept) read back from
+        Chroma. None if Chroma lacks some, and search then uses Chroma's `where` instead.
+        The caller holds the writer lock, so the current version cannot go away meanwhile."""
         if not chunks:
             return None
         known = dict(self._fresh)
-        if any(c.id not in known for c in chunks):
-            old = self.bm25_dir / "vectors.npy"
+        current = self.versions.current()
+        if self._reuse_kept_vectors and current and any(c.id not in known for c in chunks):
+            old = current / "vectors.npy"
             if old.exists():
-                old_ids = self._stored_catalogue_ids()
+                old_ids = _catalogue_ids(current)
                 previous = np.load(old)
                 if previous.shape[0] == len(old_ids):
                     known.update((cid, previous[i]) for i, cid in enumerate(old_ids) if cid not in known)
@@ -184,14 +295,6 @@ class CorpusIndex:
             return None
         return np.stack([known[c.id] for c in chunks]).astype(np.float32, copy=False)
 
-    def _stored_catalogue_ids(self) -> list[str]:
-        """Chunk ids of the catalogue on disk, in row order (without loading BM25)."""
-        path = self.bm25_dir / "chunks.jsonl"
-        if not path.exists():
-            return []
-        with open(path, encoding="utf-8") as fh:
-            return [json.loads(line)["id"] for line in fh]
-
     def load(self) -> None:
         """Load BM25 and the catalogue into memory (once per process, thread-safe)."""
         if self._chunks is not None:
@@ -201,18 +304,37 @@ class CorpusIndex:
                 self._load()
 
     def _load(self) -> None:
+        for _ in range(LOAD_ATTEMPTS):
+            try:
+                with self.versions.reading() as version:
+                    self._load_version(version)
+                break
+            except FileNotFoundError:  # swapped and deleted under us: read the new version
+                self._close_vectors_file()
+        else:
+            raise UserError("范文库正在被频繁更新，暂时读不到完整的索引，请稍后再试。")
+        if self.loaded_version != self.versions.current():
+            self._collect_if_idle()
+
+    def _load_version(self, version: Path | None) -> None:
+        """Read one version completely (or raise FileNotFoundError if it vanished meanwhile)."""
         chunks: list[IndexedChunk] = []
-        path = self.bm25_dir / "chunks.jsonl"
-        if path.exists():
-            with open(path, encoding="utf-8") as fh:
+        if version is not None:
+            with open(version / "chunks.jsonl", encoding="utf-8") as fh:
                 for line in fh:
                     row = json.loads(line)
                     chunks.append(IndexedChunk(row["id"], row["text"], row["meta"], []))
         self._row = {c.id: i for i, c in enumerate(chunks)}
-        if chunks and (self.bm25_dir / "bm25").exists():
+        self._bm25 = None
+        if chunks:
             import bm25s
 
-            self._bm25 = bm25s.BM25.load(str(self.bm25_dir / "bm25"), show_progress=False)
+            assert version is not None
+            self._bm25 = bm25s.BM25.load(str(version / "bm25"), show_progress=False)
+        # Vectors are read on first use; the open file stays readable after the version is
+        # deleted, so they come from this same version whenever that is.
+        vectors = version / "vectors.npy" if chunks and version is not None else None
+        self._vectors_file = open(vectors, "rb") if vectors is not None and vectors.exists() else None
         self._columns = {
             key: np.array([c.meta.get(key, "") for c in chunks], dtype=object)
             for key in ("unit_type", "period", "role", "topic", "source")
@@ -221,7 +343,24 @@ class CorpusIndex:
         for key, column in self._columns.items():
             values, codes = np.unique(column.astype(str), return_inverse=True) if chunks else ([], np.zeros(0))
             self._codes[key] = (codes.astype(np.int32), {str(v): i for i, v in enumerate(values)})
+        self.loaded_version = version
         self._chunks = chunks  # last: readers check it to know the load is complete
+
+    def _collect_if_idle(self) -> None:
+        """We loaded a version a writer has since replaced: delete it if no writer is busy
+        (a writer cleans up only what no reader holds, so this one may be left to us)."""
+        fd = locks.try_exclusive(self.settings.data_dir / WRITER_LOCK)
+        if fd is None:
+            return
+        try:
+            self.versions.collect()
+        finally:
+            os.close(fd)
+
+    def _close_vectors_file(self) -> None:
+        if self._vectors_file is not None:
+            self._vectors_file.close()
+            self._vectors_file = None
 
     @property
     def chunks(self) -> list[IndexedChunk]:
@@ -251,15 +390,82 @@ class CorpusIndex:
     def vectors(self) -> np.ndarray | None:
         """All chunk vectors (rows as in `chunks`), read on first use; None if not kept."""
         self.load()
-        if not self._vectors_loaded:
-            path = self.bm25_dir / "vectors.npy"
-            vectors = np.load(path) if path.exists() else None
-            self._vectors = vectors if vectors is not None and len(vectors) == len(self.chunks) else None
-            self._vectors_loaded = True
+        if self._vectors_file is not None:
+            with self._load_lock:
+                if self._vectors_file is not None:
+                    vectors = np.load(self._vectors_file)
+                    self._close_vectors_file()
+                    self._vectors = vectors if len(vectors) == len(self.chunks) else None
         return self._vectors
 
     def is_empty(self) -> bool:
         return not self.chunks
+
+
+def _drop_collection(client: Any, name: str) -> None:
+    from chromadb.errors import NotFoundError
+
+    try:
+        client.delete_collection(name)
+    except (NotFoundError, ValueError):  # not there
+        pass
+
+
+def _existing_collection(client: Any) -> Any:
+    """The collection if it exists, waiting out a rebuild's delete → rename; None if not."""
+    from chromadb.errors import NotFoundError
+
+    for _ in range(REBUILD_WAITS):
+        try:
+            return client.get_collection(COLLECTION)
+        except NotFoundError:
+            time.sleep(0.1)
+    return None
+
+
+class _Collection:
+    """A Chroma collection that outlives a rebuild in another process, which deletes it and
+    renames its new one to the same name: a call that fails because ours is gone (Chroma says
+    so in more than one way, depending on how far the delete got) is retried on the new one
+    (chunk ids are content hashes, so the catalogue we loaded still maps its hits)."""
+
+    def __init__(self, client: Any, collection: Any) -> None:
+        self._client, self._inner = client, collection
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._inner, name)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            from chromadb.errors import InternalError, NotFoundError
+
+            try:
+                return value(*args, **kwargs)
+            except (NotFoundError, InternalError):
+                if not self._replaced():
+                    raise
+                return getattr(self._inner, name)(*args, **kwargs)
+
+        return call
+
+    def _replaced(self) -> bool:
+        """Whether a rebuild replaced our collection (then it is now the new one), waiting out
+        the instant between the rebuild's delete and rename. False: ours is still there."""
+        from chromadb.errors import NotFoundError
+
+        for _ in range(REBUILD_WAITS):
+            try:
+                found = self._client.get_collection(self._inner.name)
+            except NotFoundError:
+                found = None
+            if found is not None and found.id != self._inner.id:
+                self._inner = found
+                return True
+            time.sleep(0.1)
+        if found is None:
+            raise UserError("范文库正在重建，请稍后再试。")
+        return False
 
 
 def open_index(settings: Settings, notify: Callable[[str], None] | None = None) -> CorpusIndex:
@@ -267,6 +473,12 @@ def open_index(settings: Settings, notify: Callable[[str], None] | None = None) 
     from drafter.embed import load_embedder
 
     return CorpusIndex(settings, load_embedder(settings.embed_model, notify))
+
+
+def _catalogue_ids(version: Path) -> list[str]:
+    """Chunk ids of a version's catalogue, in row order (without loading BM25)."""
+    with open(version / "chunks.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line)["id"] for line in fh]
 
 
 def _search_text(chunk: IndexedChunk) -> str:

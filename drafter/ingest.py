@@ -3,6 +3,7 @@
 Incremental and idempotent. Each file's parse (articles, chunks, tokens) is cached by the
 SHA-256 of its bytes, so an unchanged file is never parsed or tokenised twice; chunk ids are
 content hashes, so only new chunks are embedded, and chunks of changed or removed files go.
+One ingest at a time per data dir: it runs under the index's writer lock (other processes wait).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,6 +124,25 @@ def ingest(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> IngestReport:
+    def waiting() -> None:
+        if notify:
+            notify("另一个程序正在更新范文库，等它完成后继续……")
+
+    with index.writing(on_wait=waiting):
+        index.prepare_to_write()  # another process may have written while we waited
+        index.versions.collect()  # what a crash or a reader left behind last time
+        return _ingest(paths, settings, index, rebuild=rebuild, progress=progress)
+
+
+def _ingest(
+    paths: Sequence[Path],
+    settings: Settings,
+    index: CorpusIndex,
+    *,
+    rebuild: bool,
+    progress: Progress | None,
 ) -> IngestReport:
     report = IngestReport(embedder=index.embedder.id)
     cache = ParseCache(settings.data_dir / "ingest.sqlite3")
@@ -180,7 +200,7 @@ def ingest(
         index.delete(sorted(to_remove))
         index.add(to_add, progress)
         report.added, report.removed = len(to_add), len(to_remove)
-        if to_add or to_remove or not (settings.bm25_dir / "chunks.jsonl").exists():
+        if to_add or to_remove or report.rebuilt or not index.has_catalogue():
             index.write_bm25(chunks)
         cache.save(tracked, new_parses)
         return report

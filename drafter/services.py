@@ -28,12 +28,24 @@ def ensure_corpus(
     notify: Notify | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> IngestReport | None:
-    """First run with an empty data dir: ingest the bundled corpus (or rebuild for a new embedder)."""
+    """First run with an empty data dir: ingest the bundled corpus (or rebuild for a new embedder).
+
+    Several processes may start on one empty data dir at once: the first to get the writer
+    lock ingests, the others wait and then find the corpus there."""
     if not index.is_empty() and index.embedder_matches():
         return None
-    if notify:
-        notify("首次使用：正在把自带范文语料入库……")
-    report = ingest([BUNDLED_CORPUS], settings, index, progress=progress)
+
+    def waiting() -> None:
+        if notify:
+            notify("另一个程序正在准备范文库，请稍候……")
+
+    with index.writing(on_wait=waiting):
+        index.refresh()
+        if not index.is_empty() and index.embedder_matches():
+            return None
+        if notify:
+            notify("首次使用：正在把自带范文语料入库……")
+        report = ingest([BUNDLED_CORPUS], settings, index, progress=progress)
     index.load()
     return report
 

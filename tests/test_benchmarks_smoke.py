@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -130,8 +131,7 @@ def test_kept_vectors_stay_aligned_through_incremental_ingest(tmp_path: Path) ->
     _assert_vectors_match_chroma(CorpusIndex(settings, HashingEmbedder()))
 
     # an index written before vectors were kept: they are read back from Chroma
-    (settings.bm25_dir / "vectors.npy").unlink()
-    (settings.bm25_dir / "chunks.jsonl").unlink()
+    shutil.rmtree(settings.bm25_dir)
     assert ingest([corpus], settings, CorpusIndex(settings, HashingEmbedder())).added == 0
     _assert_vectors_match_chroma(CorpusIndex(settings, HashingEmbedder()))
 

@@ -81,7 +81,7 @@ def test_data_dir_flag_and_env_isolate(tmp_path: Path) -> None:
     env = cli_env(tmp_path / "unused")
     proc = run_cli(["--data-dir", str(tmp_path / "flag"), "ingest", str(tmp_path / "corpus"), "--json"], env)
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "flag" / "bm25" / "chunks.jsonl").is_file()
+    assert (tmp_path / "flag" / "bm25" / "CURRENT").is_file()
     assert not (tmp_path / "unused").exists()
     assert json.loads(proc.stdout)["articles"] == 1
 
