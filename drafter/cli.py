@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.config import BUNDLED_CORPUS, Settings, mask_credentials
+from drafter.draft import WARNING_LABELS
 from drafter.errors import UserError
 from drafter.taxonomy import ROLES
 
@@ -228,7 +229,7 @@ def cmd_revise(args: argparse.Namespace, settings: Settings) -> int:
     )
     print(section.text)
     for w in section.warnings:
-        say(f"  提示（{w.kind}）：{w.detail}")
+        say(f"  提示（{WARNING_LABELS.get(w.kind, w.kind)}）：{w.detail}")
     return 0
 
 
@@ -249,7 +250,7 @@ def cmd_edit(args: argparse.Namespace, settings: Settings) -> int:
     section = _with_store_errors(lambda: drafter.edit(args.draft_id, _section_index(args), text, args.heading))
     say(f"已保存第 {args.section} 节的修改。")
     for w in section.warnings:
-        say(f"  提示（{w.kind}）：{w.detail}")
+        say(f"  提示（{WARNING_LABELS.get(w.kind, w.kind)}）：{w.detail}")
     return 0
 
 

@@ -35,6 +35,19 @@ class Warning:
     text: str = ""  # the offending text, for highlighting
 
 
+# Warning kinds as the user reads them (cards, CLI).
+WARNING_LABELS = {
+    "invented_number": "编造数字",
+    "missing_fact": "缺少事实",
+    "noise": "无关字样",
+    "copied": "照抄范文",
+    "placeholder": "待补充",
+    "llm_error": "生成失败",
+    "llm_fallback": "大模型输出未采用",
+    "injection": "已忽略的指令",
+}
+
+
 @dataclass
 class Section:
     heading: str  # "" for the opening paragraph; "一、…" style numbering is added on output

@@ -30,6 +30,7 @@ from drafter.store import HAND_EDIT_NOTE, DraftStore
 from drafter.write import (
     REVISE_ACTIONS,
     STRATEGIES,
+    ReviseAction,
     max_chars_for,
     max_tokens_for,
     polish_messages,
@@ -413,6 +414,8 @@ class Drafter:
         )
         if not attempt.accepted:
             self.events.restart(position)  # a UI showing the streamed answer goes back to the text
+            if chosen is not None and not chosen.needs_model:  # expand/shorten: the offline way
+                return self._offline_instead(draft_id, position, section, facts, chosen, attempt.reason)
             raise RevisionNotAccepted(f"{name}的修改未采用：{attempt.reason}。原文未改动。")
         text = attempt.text
         if section.role == "opening":
@@ -437,14 +440,37 @@ class Drafter:
             raise UserError(f"“{section.heading or '开头'}”一节已锁定，请先解锁再修改。")
         return draft, section
 
+    def _offline_instead(
+        self, draft_id: str, position: int, section: Section, facts: Facts, action: ReviseAction, reason: str
+    ) -> Section:
+        """The model's expand/shorten was refused: do it the offline way, and say so."""
+        name = section.heading and f"“{section.heading}”一节" or "开头段"
+        try:
+            text = offline_resize(section, action.name, facts.unit_name + str(position), facts)
+        except UserError as exc:
+            raise RevisionNotAccepted(f"{name}的修改未采用：{reason}。{exc.message}") from exc
+        note = f"{action.label}（离线，大模型输出未采用）"
+        saved = self._save_revision(draft_id, position, section, text, facts, note, "fallback", reason)
+        return saved
+
     def _save_revision(
-        self, draft_id: str, position: int, section: Section, text: str, facts: Facts, note: str, origin: str
+        self,
+        draft_id: str,
+        position: int,
+        section: Section,
+        text: str,
+        facts: Facts,
+        note: str,
+        origin: str,
+        reason: str = "",
     ) -> Section:
         planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
         passages = [SearchResult("", s.snippet, 0, s.source, s.article, s.heading, "", "", "", "") for s in section.sources]
         section.text = text
-        section.origin, section.origin_reason = origin, ""
+        section.origin, section.origin_reason = origin, reason
         section.warnings = self._check(text, facts, planned, passages)
+        if reason:
+            section.warnings.insert(0, Warning("llm_fallback", f"原因：{reason}。本次改用离线方式完成。"))
         if position == 0:
             section.warnings += injection_warnings(facts)
         self.store.save_section(draft_id, position, section, note=note)

@@ -539,10 +539,11 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                 if op == "rewrite":
                     if not instruction.strip():
                         raise UserError("请先在“重写要求”中写明怎么改，如“突出服务职工的成效”。")
-                    drafter.revise(draft_id, position, instruction=instruction)
+                    revised = drafter.revise(draft_id, position, instruction=instruction)
                 else:
-                    drafter.revise(draft_id, position, action=op)
-                message = f"已{ACTION_LABELS[op]}{name}，不满意可点“撤销”恢复。"
+                    revised = drafter.revise(draft_id, position, action=op)
+                how = "" if revised.origin != "fallback" else f"（大模型的输出未采用：{revised.origin_reason}，已改用离线方式）"
+                message = f"已{ACTION_LABELS[op]}{name}{how}，不满意可点“撤销”恢复。"
             elif op in ("lock", "unlock", "toggle_lock"):
                 locked = (not section.locked) if op == "toggle_lock" else op == "lock"
                 if locked and edited:

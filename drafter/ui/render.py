@@ -11,6 +11,7 @@ from drafter.draft import (
     ORIGIN_LABELS,
     PLACEHOLDER_CLOSE,
     PLACEHOLDER_OPEN,
+    WARNING_LABELS,
     Draft,
     Section,
     Warning,
@@ -19,16 +20,6 @@ from drafter.retrieve import SearchResult
 from drafter.tokenize import tokenize
 from drafter.ui.backend import LiveDraft
 
-WARNING_LABELS = {
-    "invented_number": "编造数字",
-    "missing_fact": "缺少事实",
-    "noise": "无关字样",
-    "copied": "照抄范文",
-    "placeholder": "待补充",
-    "llm_error": "生成失败",
-    "llm_fallback": "大模型输出未采用",
-    "injection": "已忽略的指令",
-}
 _PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_OPEN) + r"[^" + re.escape(PLACEHOLDER_CLOSE) + r"]*"
                           + re.escape(PLACEHOLDER_CLOSE))
 _STATUS = {
