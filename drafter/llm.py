@@ -235,21 +235,9 @@ class LLMClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def chat(
-        self,
-        messages: Iterable[Message],
-        *,
-        max_tokens: int | None = None,
-        temperature: float = 0.3,
-        on_delta: DeltaCallback | None = None,
-        on_restart: RestartCallback | None = None,
-        deadline: float | None = None,
-    ) -> str:
-        """The reply's text (see `complete`)."""
-        return self.complete(
-            messages, max_tokens=max_tokens, temperature=temperature, on_delta=on_delta,
-            on_restart=on_restart, deadline=deadline,
-        ).text
+    def chat(self, messages: Iterable[Message], **options: Any) -> str:
+        """The reply's text (`complete` with the same options)."""
+        return self.complete(messages, **options).text
 
     def complete(
         self,

@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,17 +192,10 @@ class LiveDraft:
         return sum(1 for s in self.sections if s.status in ("done", "locked", "kept"))
 
 
-def stream_job(
-    job: Callable[[], DraftResult],
-    events: QueueEvents,
-    live: LiveDraft,
-    interval: float = 0.3,
-) -> Iterator[LiveDraft | DraftResult]:
-    """Run `job` in a thread; yield `live` as events arrive (at most every `interval` s), then the result.
-
-    The job's exceptions are re-raised here. Ends when the job's thread ends, so it is bounded
-    by the job itself (the LLM client has its own timeouts and retry limits).
-    """
+def _events_of(job: Callable[[], Any], events: QueueEvents, interval: float) -> Generator[Any, None, Any]:
+    """Run `job` in a thread; yield each event it sends (None after `interval` s of quiet) and
+    return its result. The job's exceptions are re-raised here. Ends when the job's thread ends,
+    so it is bounded by the job itself (the LLM client has its own deadlines)."""
     outcome: list[Any] = []
 
     def run() -> None:
@@ -215,8 +208,6 @@ def stream_job(
 
     thread = threading.Thread(target=run, name="drafter-ui-job", daemon=True)
     thread.start()
-    last = 0.0
-    dirty = False
     while True:
         try:
             event = events.queue.get(timeout=interval)
@@ -224,6 +215,29 @@ def stream_job(
             event = None
         if event is not None and event[0] == "end":
             break
+        yield event
+    thread.join(timeout=5)
+    result = outcome[0] if outcome else RuntimeError("任务意外中断，请重试。")
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def stream_job(
+    job: Callable[[], DraftResult],
+    events: QueueEvents,
+    live: LiveDraft,
+    interval: float = 0.3,
+) -> Iterator[LiveDraft | DraftResult]:
+    """Run a drafting job; yield `live` as events arrive (at most every `interval` s), then the result."""
+    source = _events_of(job, events, interval)
+    last, dirty = 0.0, False
+    while True:
+        try:
+            event = next(source)
+        except StopIteration as done:
+            yield done.value
+            return
         if event is not None:
             live.apply(event)
             dirty = True
@@ -232,42 +246,21 @@ def stream_job(
         if dirty and (urgent or time.monotonic() - last >= interval):
             last, dirty = time.monotonic(), False
             yield live
-    thread.join(timeout=5)
-    while not events.queue.empty():  # events sent just before the end
-        event = events.queue.get_nowait()
-        if event[0] != "end":
-            live.apply(event)
-    result = outcome[0] if outcome else RuntimeError("生成任务意外中断")
-    if isinstance(result, BaseException):
-        raise result
-    yield result
 
 
 def stream_section(
     job: Callable[[], Any], events: QueueEvents, position: int, interval: float = 0.3
 ) -> Iterator[str | tuple[Any]]:
-    """Run a one-section job (a revision) in a thread; yield the model's text for `position` as
-    it streams (at most every `interval` s), then `(result,)`. The job's exceptions are re-raised."""
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append(job())
-        except BaseException as exc:  # handed to the generator's thread
-            outcome.append(exc)
-        finally:
-            events.queue.put(("end",))
-
-    thread = threading.Thread(target=run, name="drafter-ui-revision", daemon=True)
-    thread.start()
+    """Run a one-section job (a revision); yield the model's text for `position` as it streams
+    (at most every `interval` s), then `(result,)`."""
+    source = _events_of(job, events, interval)
     text, shown, last = "", "", 0.0
     while True:
         try:
-            event = events.queue.get(timeout=interval)
-        except queue.Empty:
-            event = None
-        if event is not None and event[0] == "end":
-            break
+            event = next(source)
+        except StopIteration as done:
+            yield (done.value,)
+            return
         if event is not None and event[0] == "delta" and event[1] == position:
             text += event[2]
         elif event is not None and event[0] == "restart" and event[1] == position:
@@ -275,11 +268,6 @@ def stream_section(
         if text != shown and time.monotonic() - last >= interval:
             last, shown = time.monotonic(), text
             yield text
-    thread.join(timeout=5)
-    result = outcome[0] if outcome else RuntimeError("修改任务意外中断")
-    if isinstance(result, BaseException):
-        raise result
-    yield (result,)
 
 
 # ---- uploads ------------------------------------------------------------------------------------
