@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,3 +23,22 @@ def fake_llm() -> Iterator[FakeLLM]:
     """A fresh OpenAI-compatible server on 127.0.0.1 (key ``test-key``, model ``fake-model``)."""
     with FakeLLM() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, for one test module (skips when it or playwright is missing)."""
+    from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
+
+    with playwright_or_skip().sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """A folder for a test's screenshots."""
+    folder = tmp_path / "screens"
+    folder.mkdir()
+    return folder

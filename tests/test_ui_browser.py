@@ -10,35 +10,23 @@ $DRAFTER_SCREENSHOTS_DIR when set).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drafter.store import DraftStore
-from tests.support.browser import ARGS, CHROMIUM, Journey, draft_id_from, playwright_or_skip
+from tests.support.browser import (
+    Journey,
+    draft_id_from,
+    playwright_or_skip,
+)
 from tests.support.fake_llm import FakeLLM
 from tests.support.ui_app import SectionResponder, running_app, ui_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 playwright_api = playwright_or_skip()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = tmp_path / "screens"
-    folder.mkdir()
-    return folder
 
 
 def test_llm_journey(browser: Any, tmp_path: Path, shots: Path) -> None:

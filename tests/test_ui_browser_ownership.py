@@ -11,14 +11,17 @@ Screenshots go to a temporary folder (and to $DRAFTER_SCREENSHOTS_DIR when set).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drafter.store import DraftStore
-from tests.support.browser import ARGS, CHROMIUM, Journey, draft_id_from, playwright_or_skip
+from tests.support.browser import (
+    Journey,
+    draft_id_from,
+    playwright_or_skip,
+)
 from tests.support.ui_app import running_app, ui_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
@@ -33,21 +36,6 @@ FORM = {  # a year, type, period and length that are none of the form's defaults
     "f-problems": "职工文化活动形式比较单一",
     "f-plans": "扩大技能比武覆盖面",
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = tmp_path / "screens"
-    folder.mkdir()
-    return folder
 
 
 def fill_form(j: Journey) -> None:
