@@ -39,6 +39,7 @@ from drafter.ui.backend import (
     stream_job,
     stream_section,
 )
+from drafter.write import REVISE_ACTIONS
 
 log = safe_logger("drafter.ui")
 
@@ -57,7 +58,8 @@ UPLOAD_TRANSPORT_FACTOR = 4  # gradio refuses uploads above this × max_upload_m
 MINE_INTRO_BROWSER = "在本浏览器中生成或打开过的草稿。选中一份后点“打开”。"
 MINE_INTRO_LOGIN = "您（{user}）的全部草稿，在哪台电脑上生成的都在这里。选中一份后点“打开”。"
 
-ACTION_LABELS = {"rewrite": "重写", "polish": "润色", "expand": "扩写", "shorten": "精简"}
+# The card's revision buttons: a rewrite with the user's instruction, then the declared actions.
+ACTION_LABELS = {"rewrite": "重写", **{name: a.label for name, a in REVISE_ACTIONS.items()}}
 
 SET_URL_JS = """
 (id) => {
