@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import re
@@ -10,9 +11,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_EMBED_MODEL = "BAAI/bge-small-zh-v1.5"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+
+def _package_folder(name: str) -> Path:
+    """A folder shipped as a data package (see pyproject.toml): the repository's prompts/ or
+    corpus/ in a checkout (editable install), the copy inside an installed wheel otherwise."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"{name} is missing: reinstall drafter (pip install -e . or pip install .)")
+    return Path(spec.origin).parent
+
+
+BUNDLED_CORPUS = _package_folder("drafter.example_corpus")
+PROMPTS_DIR = _package_folder("drafter.prompt_files")
 
 
 def _default_data_dir() -> Path:

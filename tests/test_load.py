@@ -171,3 +171,24 @@ def test_iter_corpus_files_expands_folders_and_reports_unsupported(tmp_path: Pat
     reasons = {p.name: r for p, r in skipped}
     assert set(reasons) == {"d.doc", "missing.txt"}
     assert all(CJK.search(r) for r in reasons.values())
+
+
+def test_a_corpus_folder_that_is_also_a_package_reports_no_python_files(tmp_path: Path) -> None:
+    # The bundled corpus ships inside the package (drafter.example_corpus): its marker and
+    # Python's cache of it are not corpus files, and not "unsupported" ones either.
+    (tmp_path / "a.txt").write_text(TOWNSHIP, encoding="utf-8")
+    (tmp_path / "__init__.py").write_text('"""marker"""\n', encoding="utf-8")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"\x00\x01")
+    (tmp_path / "notes.py").write_text("x = 1\n", encoding="utf-8")
+    found, skipped = iter_corpus_files([tmp_path])
+    assert found == [tmp_path / "a.txt"]
+    assert [p.name for p, _ in skipped] == ["notes.py"]  # other Python files are still reported
+
+
+def test_the_bundled_prompts_and_corpus_are_found_as_package_data() -> None:
+    from drafter.config import BUNDLED_CORPUS, PROMPTS_DIR
+
+    assert (PROMPTS_DIR / "parts.yaml").is_file() and (PROMPTS_DIR / "section.md").is_file()
+    found, skipped = iter_corpus_files([BUNDLED_CORPUS])
+    assert len(found) == 5 and skipped == []

@@ -20,6 +20,11 @@ class LoadedFile:
     encoding: str
 
 
+# In a corpus folder but not corpus files: the folder's own README, and the marker that ships
+# the bundled corpus inside the package (see pyproject.toml).
+_NOT_CORPUS = frozenset({"README.md", "__init__.py"})
+
+
 def iter_corpus_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Expand files and folders into supported files (sorted); report unsupported ones."""
     found: list[Path] = []
@@ -27,7 +32,9 @@ def iter_corpus_files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, s
     for p in paths:
         if p.is_dir():
             for child in sorted(p.rglob("*")):
-                if not child.is_file() or child.name.startswith(".") or child.name == "README.md":
+                if not child.is_file() or child.name.startswith(".") or child.name in _NOT_CORPUS:
+                    continue
+                if "__pycache__" in child.relative_to(p).parts:
                     continue
                 if child.suffix.lower() in SUPPORTED_SUFFIXES:
                     found.append(child)
