@@ -11,6 +11,11 @@ PLACEHOLDER_OPEN = "【待补充："
 PLACEHOLDER_CLOSE = "】"
 
 
+def section_name(heading: str) -> str:
+    """A section as messages name it: “抓组建，…”一节, or 开头段 for the opening."""
+    return f"“{heading}”一节" if heading else "开头段"
+
+
 def placeholder(what: str) -> str:
     """A clearly visible gap the user must fill; never invented content."""
     return f"{PLACEHOLDER_OPEN}{what}{PLACEHOLDER_CLOSE}"

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drafter import compose
-from drafter.draft import Draft, Section, Signoff, Source, Warning, draft_mode, section_numbers
+from drafter.draft import (
+    Draft,
+    Section,
+    Signoff,
+    Source,
+    Warning,
+    draft_mode,
+    section_name,
+    section_numbers,
+)
 from drafter.errors import UserError
 from drafter.facts import Facts
 from drafter.gate import COPY_LIMIT as GATE_COPY_LIMIT
@@ -382,7 +391,7 @@ class Drafter:
             raise UserError(f"不支持的操作 {action}：可用 {'、'.join(REVISE_ACTIONS)}。")
         chosen = REVISE_ACTIONS.get(action)
         facts = Facts.from_dict(draft.facts)
-        name = section.heading and f"“{section.heading}”一节" or "开头段"
+        name = section_name(section.heading)
         if self.model is None or offline:
             if chosen is None or chosen.needs_model:
                 offline_ones = "、".join(a.label for a in REVISE_ACTIONS.values() if not a.needs_model)
@@ -437,14 +446,14 @@ class Drafter:
             raise UserError(f"没有第 {position + 1} 节：这份草稿共 {len(draft.sections)} 节。")
         section = draft.sections[position]
         if section.locked:
-            raise UserError(f"“{section.heading or '开头'}”一节已锁定，请先解锁再修改。")
+            raise UserError(f"{section_name(section.heading)}已锁定，请先解锁再修改。")
         return draft, section
 
     def _offline_instead(
         self, draft_id: str, position: int, section: Section, facts: Facts, action: ReviseAction, reason: str
     ) -> Section:
         """The model's expand/shorten was refused: do it the offline way, and say so."""
-        name = section.heading and f"“{section.heading}”一节" or "开头段"
+        name = section_name(section.heading)
         try:
             text = offline_resize(section, action.name, facts.unit_name + str(position), facts)
         except UserError as exc:

@@ -23,6 +23,7 @@ from drafter.facts import Facts, number_tokens
 from drafter.guard import CopyIndex, invented_numbers
 from drafter.prompts import parts, scaffolding_texts
 from drafter.tokenize import tokenize
+from drafter.write import REFERENCE_LABEL
 
 COPY_LIMIT = 30  # a verbatim run longer than this from the examples is a copy
 NGRAM = 8  # an echoed run of our prompt text at least this long is scaffolding
@@ -35,7 +36,6 @@ _LATIN = re.compile(r"[A-Za-z]")
 _SPACE = re.compile(r"\s+")
 _HTML = re.compile(r"<\s*/?\s*[A-Za-z!][^>\n]{0,200}>|&(nbsp|lt|gt|amp|quot);")
 _MARKDOWN_BLOCK = re.compile(r"(?m)^\s*(#{1,6}\s|```|~~~|\|.*\|\s*$|([-*_=]\s*){3,}$|>\s)")
-_DELIMITER = re.compile(r"<<<|>>>|\[范文\d+\]|【(用户事实|参考范文|需要修正的正文|现有正文|正文|本节草稿)】")
 _SUB_NUMBER = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[)）]\s*")
 _TOP_HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]")
 _SIGNOFF_DATE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
@@ -210,7 +210,7 @@ def scaffolding_in(text: str, expect: Expectation) -> bool:
 
     Runs that also stand in the user's own words (facts, heading, unit name) do not count.
     """
-    if _DELIMITER.search(text) or any(r.search(text) for r in _label_patterns()):
+    if _delimiters().search(text) or any(r.search(text) for r in _label_patterns()):
         return True
     own = _SPACE.sub("", "\n".join([*expect.items, expect.heading, expect.facts.union_name, expect.given]))
     compact = _SPACE.sub("", text)
@@ -328,6 +328,14 @@ def _scaffold_ngrams() -> frozenset[str]:
         for fragment in _fragments(piece):
             grams.update(fragment[i : i + NGRAM] for i in range(len(fragment) - NGRAM + 1))
     return frozenset(g for g in grams if len(_CJK.findall(g)) >= NGRAM // 2)
+
+
+@cache
+def _delimiters() -> re.Pattern[str]:
+    """Our data delimiters (<<< >>>, the passage label) and every 【label】 the prompt files use."""
+    labels = {m for piece in scaffolding_texts() for m in re.findall(r"【[^】\n]{1,12}】", piece)}
+    passage = re.escape(REFERENCE_LABEL).replace(r"\{n\}", r"\d+")
+    return re.compile("|".join(["<<<", ">>>", passage, *map(re.escape, sorted(labels))]))
 
 
 @cache

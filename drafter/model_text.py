@@ -17,7 +17,7 @@ from drafter.guard import CopyIndex
 from drafter.write import Messages, repair_messages
 
 if TYPE_CHECKING:
-    from drafter.llm import LLMClient
+    from drafter.llm import LLMClient, Reply
 
 
 @dataclass
@@ -93,6 +93,6 @@ class ModelText:
         return attempt
 
     @staticmethod
-    def _count(attempt: Attempt, reply: object) -> None:
-        attempt.prompt_tokens += getattr(reply, "prompt_tokens", None) or 0
-        attempt.completion_tokens += getattr(reply, "completion_tokens", None) or 0
+    def _count(attempt: Attempt, reply: Reply) -> None:
+        attempt.prompt_tokens += reply.prompt_tokens or 0  # None: the server did not say
+        attempt.completion_tokens += reply.completion_tokens or 0

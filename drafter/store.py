@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from drafter.draft import Draft, Section, Signoff, Source, Warning
+from drafter.draft import Draft, Section, Signoff, Source, Warning, section_name
 
 SCHEMA_VERSION = 3  # 2: drafts.owner; 3: section_versions.origin and origin_reason
 BUSY_TIMEOUT_MS = 30_000
@@ -104,15 +104,13 @@ class SectionNotFound(StoreError, LookupError):
 class SectionLocked(StoreError):
     def __init__(self, position: int, heading: str) -> None:
         self.position = position
-        name = f"“{heading}”一节" if heading else "开头段"
-        super().__init__(f"{name}已锁定，请先解锁再修改。")
+        super().__init__(f"{section_name(heading)}已锁定，请先解锁再修改。")
 
 
 class NothingToUndo(StoreError):
     def __init__(self, position: int, heading: str) -> None:
         self.position = position
-        name = f"“{heading}”一节" if heading else "开头段"
-        super().__init__(f"{name}没有可以撤销的修改。")
+        super().__init__(f"{section_name(heading)}没有可以撤销的修改。")
 
 
 class NewerSchema(StoreError):

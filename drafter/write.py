@@ -16,6 +16,7 @@ from drafter.prompts import parts, render
 from drafter.retrieve import SearchResult
 
 MAX_REFERENCE_CHARS = 500
+REFERENCE_LABEL = "[范文{n}]"  # heads each retrieved passage in the write prompt
 Messages = list[dict[str, str]]
 
 # How a section is asked of the model: written from the facts with example passages ("write"),
@@ -60,7 +61,7 @@ def references_block(passages: Sequence[SearchResult]) -> str:
     blocks = []
     for n, p in enumerate(passages, 1):
         text = _data(p.text[:MAX_REFERENCE_CHARS])
-        blocks.append(f"[范文{n}] {_data(p.heading) or '开头'}\n{text}")
+        blocks.append(f"{REFERENCE_LABEL.format(n=n)} {_data(p.heading) or '开头'}\n{text}")
     return "\n\n".join(blocks)
 
 

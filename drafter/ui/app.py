@@ -22,7 +22,7 @@ from typing import Any
 import gradio as gr
 
 from drafter.config import Settings, safe_logger
-from drafter.draft import Draft, Section
+from drafter.draft import Draft, Section, section_name
 from drafter.drafting import DraftEvents, DraftResult, section_labels
 from drafter.errors import UserError
 from drafter.facts import PERIOD_CHOICES, Facts, FactsError, facts_from_form, load_facts
@@ -269,10 +269,6 @@ def _length(value: Any) -> str | None:
 
 def _card_classes(section: Section) -> list[str]:
     return ["card", "card-locked"] if section.locked else ["card"]
-
-
-def _section_name(section: Section) -> str:
-    return f"“{section.heading}”一节" if section.heading else "开头段"
 
 
 def _owner(request: gr.Request | None) -> str:
@@ -522,7 +518,7 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
             if not 0 <= position < len(draft.sections):
                 raise UserError(f"没有第 {position + 1} 节，请刷新页面后再试。")
             section = draft.sections[position]
-            name = _section_name(section)
+            name = section_name(section.heading)
             drafter = backend.drafter(owner, events or DraftEvents())
             store = drafter.store
             edited = (
