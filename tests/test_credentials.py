@@ -18,7 +18,7 @@ import pytest
 from drafter.config import Settings, mask_credentials, safe_logger, url_host
 from tests.support.corpus_fixtures import ROOT, cli_env, free_port, run_cli
 from tests.support.fake_llm import FakeLLM
-from tests.support.ui_app import wait_until
+from tests.support.ui_app import stop_and_read, wait_until
 
 PASSWORD = "Pa55-w0rd-NEVER"
 TOKEN = "tok-NEVER-shown-42"
@@ -214,12 +214,7 @@ def test_drafter_serve_never_shows_credentials(data_dir: Path) -> None:
             timeout=30, what="the status line",
         )
     finally:
-        proc.terminate()
-        try:
-            output, _ = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate(timeout=5)
+        output = stop_and_read(proc)
     assert "qwen-test @ 127.0.0.1:9" in config
     assert leaked(page, config, output) == [], output[-2000:]
     assert url in output

@@ -27,6 +27,7 @@ from tests.support.ui_app import (
     SectionResponder,
     free_port,
     running_app,
+    stop_and_read,
     ui_settings,
     wait_until,
 )
@@ -289,12 +290,7 @@ def test_app_py_with_login(tmp_path: Path) -> None:
         client = Client(url, auth=("admin", "s3cret"), verbose=False)
         assert client.predict("nope", api_name="/get_draft") == {}
     finally:
-        proc.terminate()
-        try:
-            output, _ = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate(timeout=5)
+        output = stop_and_read(proc)
     assert "sk-never-shown" not in output
     assert f"http://127.0.0.1:{port}" in output
 

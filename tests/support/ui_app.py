@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,3 +151,14 @@ def wait_until(predicate: Any, timeout: float, interval: float = 0.1, what: str 
 
 def numbers(text: str) -> set[str]:
     return set(re.findall(r"\d+(?:\.\d+)?", text))
+
+
+def stop_and_read(proc: subprocess.Popen[str]) -> str:
+    """Stop a server process we started and return everything it printed (bounded waits)."""
+    proc.terminate()
+    try:
+        output, _ = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        output, _ = proc.communicate(timeout=5)
+    return output
