@@ -154,8 +154,9 @@ class Drafter:
         self._copy_index: tuple[int, CopyIndex] | None = None
 
     # ---- drafting ---------------------------------------------------------------------------
-    def draft(self, facts: Facts, offline: bool = False) -> DraftResult:
-        outline = plan_outline(facts, self.retriever)
+    def draft(self, facts: Facts, offline: bool = False, outline: Outline | None = None) -> DraftResult:
+        """Draft from `facts`, following `outline` when the user shaped one (else the planned one)."""
+        outline = outline or plan_outline(facts, self.retriever)
         use_llm = self.model is not None and not offline
         sections = [
             Section(heading=p.heading, text="", role=p.role, topic=p.topic, facts=list(p.facts))
