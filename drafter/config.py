@@ -96,6 +96,10 @@ class Settings:
     max_upload_mb: float = field(
         default=10.0, metadata={"env": "DRAFTER_MAX_UPLOAD_MB", "help": "网页上传单个文件大小上限（MB）"}
     )
+    genre_file: Path | None = field(
+        default=None,
+        metadata={"env": "DRAFTER_GENRE_FILE", "help": "本单位的体裁文件（YAML），在内置体裁上增改主题、标题等"},
+    )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from drafter import compose
 from drafter.draft import (
     Draft,
     Section,
@@ -30,7 +29,9 @@ from drafter.errors import UserError
 from drafter.facts import Facts
 from drafter.gate import COPY_LIMIT as GATE_COPY_LIMIT
 from drafter.gate import Expectation
+from drafter.genre import active
 from drafter.guard import CopyIndex, check_section
+from drafter.kinds import Context, kind_of
 from drafter.model_text import Attempt, ModelText
 from drafter.outline import Outline, PlannedSection, plan_outline, topic_slots
 from drafter.resize import offline_resize
@@ -296,7 +297,7 @@ class Drafter:
             facts=facts,
             role=planned.role,
             heading=planned.heading,
-            items=() if planned.role == "opening" else tuple(planned.facts),
+            items=tuple(planned.facts) if kind_of(planned.role).carries_items else (),
             other_headings=tuple(s.heading for s in others if s.heading),
             other_items=tuple(f for s in others for f in s.facts),
             max_chars=max_chars_for(target),
@@ -318,8 +319,6 @@ class Drafter:
         )
         if attempt.failed_call in FATAL_LLM_KINDS:
             run.fatal = run.fatal or attempt.reason
-        if attempt.accepted and planned.role == "opening":
-            attempt.text = _with_hand_over(_one_paragraph(attempt.text), facts)
         return attempt
 
     def _offline_text(
@@ -331,22 +330,7 @@ class Drafter:
         slot: tuple[int, int] = (0, 1),
     ) -> str:
         """The section from the facts and our own phrase bank only (no retrieved text)."""
-        if planned.role == "opening":
-            bodies = [s for s in outline.sections if s.role == "body"]
-            return compose.compose_opening(facts, bodies, planned.target_chars)
-        if planned.role == "problems":
-            return compose.compose_problems(planned, facts)
-        if planned.role == "plans":
-            return compose.compose_plans(planned, facts)
-        return compose.compose_body(
-            planned,
-            facts.unit_name + str(position),
-            planned.target_chars,
-            slot=slot[0],
-            slots=slot[1],
-            unit_type=facts.unit_type,
-            draft_seed=facts.unit_name,
-        )
+        return kind_of(planned.role).compose(Context(facts, active(), outline.sections, position, slot))
 
     # ---- retrieval and checks ------------------------------------------------------------------
     def _passages(self, facts: Facts, planned: PlannedSection) -> list[SearchResult]:
@@ -392,7 +376,7 @@ class Drafter:
             raise UserError(f"不支持的操作 {action}：可用 {'、'.join(REVISE_ACTIONS)}。")
         chosen = REVISE_ACTIONS.get(action)
         facts = Facts.from_dict(draft.facts)
-        name = section_name(section.heading)
+        name = _name(section)
         if self.model is None or offline:
             if chosen is None or chosen.needs_model:
                 offline_ones = "、".join(a.label for a in REVISE_ACTIONS.values() if not a.needs_model)
@@ -406,7 +390,7 @@ class Drafter:
             facts=facts,
             role=section.role,
             heading=section.heading,
-            items=() if section.role == "opening" else tuple(section.facts),
+            items=tuple(section.facts) if kind_of(section.role).carries_items else (),
             other_headings=tuple(s.heading for s in draft.sections if s.heading and s.heading != section.heading),
             max_chars=max_chars_for(int(len(section.text) * (chosen.length if chosen else 1.5))),
             min_chars=0 if chosen and chosen.length < 1 else len(section.text) // 3,
@@ -428,8 +412,6 @@ class Drafter:
                 return self._offline_instead(draft_id, position, section, facts, chosen, attempt.reason)
             raise RevisionNotAccepted(f"{name}的修改未采用：{attempt.reason}。原文未改动。")
         text = attempt.text
-        if section.role == "opening":
-            text = _with_hand_over(_one_paragraph(text), facts)
         note = chosen.label if chosen else f"重写：{request[:30]}"
         return self._save_revision(draft_id, position, section, text, facts, note, "llm")
 
@@ -447,14 +429,14 @@ class Drafter:
             raise UserError(f"没有第 {position + 1} 节：这份草稿共 {len(draft.sections)} 节。")
         section = draft.sections[position]
         if section.locked:
-            raise UserError(f"{section_name(section.heading)}已锁定，请先解锁再修改。")
+            raise UserError(f"{_name(section)}已锁定，请先解锁再修改。")
         return draft, section
 
     def _offline_instead(
         self, draft_id: str, position: int, section: Section, facts: Facts, action: ReviseAction, reason: str
     ) -> Section:
         """The model's expand/shorten was refused: do it the offline way, and say so."""
-        name = section_name(section.heading)
+        name = _name(section)
         try:
             text = offline_resize(section, action.name, facts.unit_name + str(position), facts)
         except UserError as exc:
@@ -491,7 +473,9 @@ class Drafter:
 def section_labels(draft: Draft, positions: Sequence[int]) -> str:
     """第3节“抓组建…”、第1节（开头段）: sections as the user sees them numbered (CLI and cards)."""
     return "、".join(
-        f"第{p + 1}节“{draft.sections[p].heading}”" if draft.sections[p].heading else f"第{p + 1}节（开头段）"
+        f"第{p + 1}节“{draft.sections[p].heading}”"
+        if draft.sections[p].heading
+        else f"第{p + 1}节（{kind_of(draft.sections[p].role).label}）"
         for p in positions
     )
 
@@ -541,24 +525,9 @@ def injection_warnings(facts: Facts) -> list[Warning]:
     ]
 
 
-def _one_paragraph(text: str) -> str:
-    """The opening as one paragraph: up to the hand-over (…如下：) if the model wrote one,
-    else everything it wrote (a model may split its opening in two)."""
-    paragraphs = [p for p in text.split("\n") if p.strip()]
-    for n, paragraph in enumerate(paragraphs):
-        if re.search(r"如下[：:]$", paragraph.strip()):
-            return "".join(paragraphs[: n + 1])
-    return "".join(paragraphs)
-
-
-def _with_hand_over(text: str, facts: Facts) -> str:
-    """An opening written by the model ends with the genre's hand-over (…总结如下：)."""
-    text = text.strip()
-    if re.search(r"如下[：:。]?$", text):
-        return re.sub(r"如下[：:。]?$", "如下：", text)
-    if text and text[-1] not in "。！？":
-        text += "。"
-    return text + compose.hand_over(facts)
+def _name(section: Section) -> str:
+    """The section as named in messages: its heading, else its kind (开头段, 结束语)."""
+    return section_name(section.heading) if section.heading else kind_of(section.role).label
 
 
 def _source(p: SearchResult) -> Source:
@@ -567,7 +536,7 @@ def _source(p: SearchResult) -> Source:
 
 def _planned_from_draft(draft: Draft, outline: Outline) -> list[PlannedSection]:
     """Keep the draft's own sections (the user may have edited headings); reuse outline targets."""
-    targets = {p.heading: p.target_chars for p in outline.sections}
+    targets = {(p.role, p.heading): p.target_chars for p in outline.sections}
     placeholders = {p.role: p.placeholder for p in outline.sections if p.placeholder}
     return [
         PlannedSection(
@@ -575,8 +544,8 @@ def _planned_from_draft(draft: Draft, outline: Outline) -> list[PlannedSection]:
             s.role,
             s.topic,
             list(s.facts),
-            targets.get(s.heading, max(len(s.text), 200)),
-            placeholders.get(s.role, "") if not s.facts and s.role in ("problems", "plans") else "",
+            targets.get((s.role, s.heading), max(len(s.text), 200)),
+            placeholders.get(s.role, "") if not s.facts else "",
         )
         for s in draft.sections
     ]

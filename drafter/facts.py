@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from drafter.genre import DEFAULT_PERIOD, active
 from drafter.taxonomy import OTHER_UNIT_TYPE, match_unit_type
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -27,7 +28,6 @@ MAX_NAME_CHARS = 60
 MAX_TOPIC_CHARS = 30
 MAX_FILE_BYTES = 1_000_000
 
-PERIOD_CHOICES = ("年度", "上半年", "下半年", "专项")
 INJECTION_REASON = "疑似对模型的指令，已忽略"
 
 # Field names as the user sees them, for messages.
@@ -45,23 +45,15 @@ _KEY_ALIASES: dict[str, str] = {
     "下一步打算": "plans", "打算": "plans", "计划": "plans", "工作计划": "plans",
     "篇幅": "length", "字数": "length",
     "日期": "date", "落款日期": "date",
+    "结束语": "closing", "标题样式": "headline_style", "标题风格": "headline_style",
 }
 _KNOWN_KEYS = (
     "unit_name", "unit_type", "period", "year", "topic", "facts", "problems", "plans",
-    "length", "date",
+    "length", "date", "closing", "headline_style",
 )
+_YES, _NO = ("是", "要", "有", "需要", "true", "yes", "1"), ("否", "不要", "无", "不需要", "false", "no", "0", "")
 # Keys written by Facts.to_dict(); tolerated on input so a saved facts dict can be re-parsed.
 _DERIVED_KEYS = ("unit_type_raw", "rejected")
-
-_PERIOD_VARIANTS: dict[str, str] = {
-    "年度": "年度", "全年": "年度", "年": "年度", "一年": "年度", "全年度": "年度",
-    "本年度": "年度", "年终": "年度", "全年工作": "年度", "annual": "年度", "year": "年度",
-    "上半年": "上半年", "半年": "上半年", "上半年度": "上半年", "半年度": "上半年",
-    "1-6月": "上半年", "1至6月": "上半年", "h1": "上半年",
-    "下半年": "下半年", "下半年度": "下半年", "7-12月": "下半年", "7至12月": "下半年", "h2": "下半年",
-    "专项": "专项", "专题": "专项", "专项工作": "专项", "special": "专项", "topic": "专项",
-}
-
 
 class FactsError(ValueError):
     """Invalid facts. `messages` holds one short Chinese sentence per problem."""
@@ -93,6 +85,8 @@ class Facts:
     plans: list[str] = field(default_factory=list)
     length: int | None = None
     date: str = ""  # normalised "2025年12月31日"; "" → default from period (see signoff_date)
+    closing: bool = False  # a 结束语 paragraph after the plans
+    headline_style: str = ""  # a key of the genre's headline_styles; "" → the default
     rejected: list[RejectedFact] = field(default_factory=list)
 
     @property
@@ -103,22 +97,16 @@ class Facts:
 
     @property
     def title(self) -> str:
-        head = f"{self.union_name}{self.year}年"
-        if self.period == "上半年":
-            return head + "上半年工作总结"
-        if self.period == "下半年":
-            return head + "下半年工作总结"
-        if self.period == "专项" and self.topic:
-            return head + _title_topic(self.topic, self.year) + "工作总结"
-        return head + "工作总结"
+        form = _period(self.period).title  # the genre's title after "单位X年"; {topic} for 专项
+        if "{topic}" in form:
+            form = form.format(topic=_title_topic(self.topic, self.year)) if self.topic else "工作总结"
+        return f"{self.union_name}{self.year}年{form}"
 
     @property
     def signoff_date(self) -> str:
         if self.date:
             return self.date
-        if self.period == "上半年":
-            return f"{self.year}年6月30日"
-        return f"{self.year}年12月31日"
+        return f"{self.year}年{_period(self.period).signoff}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -138,8 +126,21 @@ class Facts:
             plans=list(data.get("plans", [])),
             length=data.get("length"),
             date=data.get("date", ""),
+            closing=bool(data.get("closing", False)),
+            headline_style=data.get("headline_style", ""),
             rejected=[RejectedFact(**r) for r in data.get("rejected", [])],
         )
+
+
+def _period(name: str) -> Any:
+    periods = active().periods
+    return periods.get(name) or periods[DEFAULT_PERIOD]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PERIOD_CHOICES":  # the genre's periods, in its order (the form's choices)
+        return tuple(active().periods)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _title_topic(topic: str, year: int) -> str:
@@ -172,108 +173,8 @@ def _title_topic(topic: str, year: int) -> str:
 # colons and commas become ASCII) and lower-casing. Cues of the kinds in _OUTSIDE_QUOTES are not
 # looked for inside quotation marks, where campaign names live (“请进来、走出去”, “你点我办”).
 
-_END = r"[^。！？!?\n]"  # within one sentence
-_MODEL = (
-    r"(ai|人工智能|智能助手|ai助手|助手|助理|大模型|语言模型|模型|机器人|chatgpt|gpt|claude|deepseek"
-    r"|kimi|豆包|文心一言|通义千问|智能体|写作助手|写作工具)"
-)
-_YOU_MODAL = (
-    r"(现在|从现在|接下来|今后|必须|应当|应该|务必|只能|只需|只许|不得|不能|不可|不准|不许|不要|需要|一定要"
-    r"|的任务|的职责|的角色|的身份|的回答|的回复|的输出|的设定|的指令|的规则|的提示词|收到的|给我|帮我)"
-)
-_DRAFT = r"(生成的|输出的|你写的|你的|这份|本)?(总结|草稿|稿子|稿件|初稿|文稿|文中|文章|全文|正文|本文)"
-_DOC = r"(生成的|输出的|你写的|你的)?(总结|草稿|稿子|稿件|初稿|文稿|文中|文章|全文|正文|本文|结尾|开头|末尾|文末|段落|回答|回复|输出)"
-_WRITE = r"(写上|写入|写明|写出|写进|加上|加入|加进|加一句|注明|提到|提及|插入|添加|补上|补充一句|强调|声明|写|放进|体现)"
-_DIRECTIVE = r"(规则|指令|指示|设定|要求|命令|提示|约束|限制|规定|约定|说明|内容|对话|事实|数据)"
-_EARLIER = r"(之前|以上|上面|上述|前面|先前|此前|刚才|你的|你收到的)"
-_BEFORE = r"(之前|以上|上面|上述|前面|先前|此前|刚才|原来|原有|原先|所有|全部|一切|系统|你的|你收到的|其他|其它)"
-_ROLE = (
-    r"(系统|系统消息|系统提示|系统指令|指令|助手|用户|管理员|开发者|ai|模型|大模型|system|sys|assistant|user|human"
-    r"|developer|admin|instruction|instructions|prompt)"
-)
-
-INSTRUCTION_CUES_ZH: tuple[tuple[str, str], ...] = (
-    # (1) addressed to the model or an assistant
-    ("address", r"(作为|身为|你是|您是|你现在是|你将是|扮演|充当|假装|假扮|假设你是|想象你是)(一个|一名|一位)?(不受限制的|没有限制的)?" + _MODEL),
-    ("address", r"(?<![a-z])" + _MODEL + r"[,:、]?(请|你|您|注意|须知|听好|务必|必须|应当|应该)"),
-    ("address", r"(致|告诉|提醒)" + _MODEL + r"|(对|给)" + _MODEL + r"的(指令|要求|提示|命令)"),
-    ("address", r"(你|您)" + _YOU_MODAL + r"(?=[\u4e00-\u9fffa-z0-9])"),
-    ("address", r"^你是|我(要求|命令|指示)你|(请|你)(现在)?(扮演|假装|假扮|充当)"),
-    # (2) announces rules, or overrides what came before
-    ("rule", r"(忽略|无视|忘记|忘掉|不要理会|不用理会|不必理会|别理会|抛开|撇开|跳过)" + _END
-     + r"{0,12}?" + _BEFORE + _END + r"{0,8}?" + _DIRECTIVE),
-    ("rule", r"(覆盖|推翻|替换|取代)" + _EARLIER + r"的?(设定|指令|规则|提示|要求|事实|内容)"),
-    ("rule", r"(忽略|无视|忘记|忘掉)(之前|以上|上面|上述|前面|先前|此前)的?(一切|所有|全部)"),
-    ("rule", r"(新的?|最新的?|更新的?|额外的?|补充的?)(规则|指令|指示|设定|命令)[:]"),
-    ("rule", r"(以下|下面|下列)(是|为)?(你的|新的?|最新的?|最高优先级的?|必须遵守的)(规则|指令|指示|设定|命令|要求)"),
-    ("rule", r"(最高|第一)优先级的?(指令|规则|命令|设定)|(指令|规则)的?优先级最高|指令(已|已经)?(更新|变更)"),
-    ("rule", r"(从现在(起|开始)|自现在起|从此以后|从今以后|接下来|此后)[,]?(你|您|请|一律只|只能|只许|只写|只输出)"),
-    ("rule", _EARLIER + r"的?" + _DIRECTIVE + r"(全部|一律|均|都)?(作废|无效|失效|不算|不再有效)"),
-    ("rule", r"(不要|不必|无需|不需要|不用|别|不再|停止)(再)?(遵守|遵循|遵从|服从|理会)" + _END + r"{0,8}?" + _DIRECTIVE),
-    ("rule", r"绕过" + _END + r"{0,6}?(限制|审查|过滤|规则|安全)|越狱|开发者模式|无限制模式"),
-    ("rule", r"(系统提示词?|系统指令|系统设定|初始指令|原始指令|内部指令|隐藏指令)(是|为|如下|[:])"
-     r"|(你的|你收到的)(系统)?(提示词|系统提示|指令|设定|规则)|(全部|所有|完整的?)(系统提示|提示词|系统指令)"),
-    # (3) system or role tags
-    ("tag", r"[【\[<#{]\s*" + _ROLE + r"\s*[】\]>#}]"),
-    # round brackets only around unmistakable tags: "文明行业（系统）" is ordinary Chinese
-    ("tag", r"\((系统消息|系统提示|系统指令|system|sys|assistant|instruction)\)"),
-    ("tag", r"(^|[。;!?.])" + _ROLE + r"[:]"),
-    ("tag", r"```|<\|?[a-z_]+\|>|\[/?inst\]|<</?sys>>|</?(system|instructions?|prompt|assistant|user)>"),
-    # (4) asks for something to be written, printed, repeated or left out
-    ("request", r"(?<![申邀聘报提呈恳延宴敦吁诉敬约诚])请(你|您)?(直接|立即|马上|务必|一定|只)?"
-     r"(输出|打印|回复|回答|复述|重复|照抄|原样|写上|写入|写明|写出|加上|注明|插入|添加|生成|续写|改写|翻译|列出"
-     r"|告诉|透露|泄露|忽略|无视|忘记|删除|删去|去掉|不要|别|勿|把|将|在|帮我|帮忙|用英文|用英语)"),
-    ("request", r"在" + _DOC + r"(中|里|内|的?(开头|结尾|末尾|最后|第.部分))?" + _WRITE),
-    ("request", _DRAFT + r"(中|里|内)(必须|务必|一定要|要|需要|应当|记得)" + _WRITE + r"|(给|往|向)" + _DRAFT + _WRITE),
-    ("request", r"(必须|务必|一定要|记得|别忘了)(写上|加上|写进|加进|加一句)"),
-    ("request", r"(把|将)(第.{1,3}(条|项|部分|段|节)|这条|本条|问题部分|存在问题部分|不足部分|成绩部分)" + _END
-     + r"{0,12}?(写成|删掉|删除|去掉|夸大)|(问题|不足)部分(删掉|删除|去掉|不写)"),
-    ("request", r"(用|以)(英文|英语|文言文)(写|回答|输出|回复|作答)|翻译成(英文|英语)|" + _DRAFT
-     + r"写成(一首|一篇)?(诗|诗歌|小说|故事)"),
-    ("request", r"(把|将)(这句话?|这段话?|这一?条|此句|本句|本条|以下|下面|如下|下列)" + _END + r"{0,12}?(写|加|插|放|原样|照抄)"),
-    ("request", r"(把|将)(所有|全部|全文|文中|一切|每个|每一个)的?(数字|数据|数值|金额|人数)"),
-    ("request", r"(数字|数据|数值|金额)(?!化)" + _END + r"{0,6}?(乘以|乘上|翻倍|放大|夸大|虚报|都改|改成|写成)"),
-    ("request", r"(照抄|照写|原样输出|原样写|逐字|复述|重复)(以下|下面|如下|下列|这句|这段|[:]|[一两三四五十\d]+遍)"),
-    ("request", r"(不要|不得|不许|不准|别|切勿|请勿|勿)(再)?(提及|提到|写出?|写入|写上|输出)"),
-    ("request", r"(输出|泄露|泄漏|透露|告诉我|显示|打印|展示|给出|复述|公开|说出)" + _END
-     + r"{0,10}?(系统提示|提示词|系统指令|系统设定|系统消息|初始指令|原始指令|内部指令|隐藏指令"
-     r"|你的指令|你的设定|你的规则|密钥|apikey|api_key)"),
-)
-
-INSTRUCTION_CUES_EN: tuple[tuple[str, str], ...] = (
-    ("address", r"\bas an? (ai|assistant|language model|llm|chatbot|model)\b"),
-    ("address", r"\byou (are|must|should|shall|will|need to|have to|are to|may not|must not|cannot|can't)\b"),
-    ("address", r"\byour (task|job|role|instructions?|prompt|rules?|output|answer|reply)\b"),
-    ("address", r"\b(chatgpt|gpt|claude|assistant|ai|model)\s*[,:]\s*(please|you|ignore|write|output|print)\b"),
-    ("address", r"\bact as\b|\bpretend (to be|you are)\b|\bimagine you are\b|\broleplay\b"),
-    ("address", r"\b(note|message|instructions?|reminder)\s+(to|for)\s+(the\s+)?(model|ai|assistant|llm|chatbot|writer)\b"),
-    ("rule", r"\b(ignore|disregard|forget|skip|override|bypass)\b[^.!?\n]{0,40}?\b(previous|prior|above|earlier"
-     r"|preceding|all|any|your|the|system|these|those|other)\b[^.!?\n]{0,30}?\b(instructions?|prompts?"
-     r"|rules?|messages?|directions?|context|guidelines|constraints|facts|data|text)\b"),
-    ("rule", r"\b(forget|ignore|disregard)\s+(everything|anything|all|what)\b[^.!?\n]{0,20}?"
-     r"\b(above|before|previous|earlier|said|written|told)\b"),
-    ("rule", r"\bfrom now on\b|\bnew (rules?|instructions?)\b|\bhighest priority\b|\bjailbreak\b|\bdeveloper mode\b"),
-    ("rule", r"\b(do not|don't|never|stop)\s+(follow|obey|comply)"),
-    ("rule", r"\bsystem (prompt|message|override|instruction)s?\b"),
-    ("tag", r"(^|[\s.;,])(system|assistant|developer|user|human|instruction)\s*:"),
-    ("tag", r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?inst\]|<</?sys>>|</?\s*(system|instructions?)\s*>"),
-    ("tag", r"#{2,}\s*(instruction|system|指令)|\[(system|sys|assistant|user|admin|instruction)\]"),
-    ("request", r"\b(please\s+)?(write|add|insert|include|put|state|mention)\b[^.!?\n]{0,40}?\b(in|into|to|at)\s+"
-     r"(the|your|this)\s+(summary|draft|document|text|report|output|answer|reply|beginning|end)\b"),
-    ("request", r"\b(print|output|say|type|repeat|respond with|reply with|answer with|translate)\b[^.!?\n]{0,30}?"
-     r"\b(the word|the words|the following|after me|only|exactly|verbatim|everything|it|in english|into english)\b"),
-    ("request", r"\b(reveal|print|show|output|repeat|leak|display|tell me|give me)\b[^.!?\n]{0,30}?"
-     r"\b(system prompt|prompt|instructions|system message|api key)\b"),
-    ("request", r"\b(do not|don't|never)\s+(mention|include|write|say)\b"),
-    ("request", r"\b(write|rewrite|make|turn|change|end|start|sign)\b[^.!?\n]{0,20}?\bthe\s+(summary|draft|report|document|text)\b"),
-    ("request", r"\b(multiply|double|inflate|exaggerate)\b[^.!?\n]{0,20}?\b(all|every|each|the)\b[^.!?\n]{0,10}?"
-     r"\b(numbers?|figures?|amounts?|data)\b"),
-)
-# Kinds whose cues are not looked for inside quotation marks (campaign and document names).
+# The cues themselves are data: drafter/genre/instructions.yaml (its header says what they are).
 _OUTSIDE_QUOTES = frozenset({"address", "request"})
-
-_ZH_CUES = [(kind, re.compile(p)) for kind, p in INSTRUCTION_CUES_ZH]
-_EN_CUES = [(kind, re.compile(p)) for kind, p in INSTRUCTION_CUES_EN]
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _QUOTED = re.compile(r"“[^“”]*”|「[^「」]*」|『[^『』]*』|《[^《》]*》|\"[^\"]*\"|‘[^‘’]*’")
 _WHOLLY_QUOTED = re.compile(r"^[“「『\"‘](.*)[”」』\"’]$", re.S)
@@ -289,7 +190,7 @@ def instruction_kinds(text: str) -> set[str]:
         (True, False): re.sub(r"\s+", "", norm), (True, True): re.sub(r"\s+", "", unquoted),
         (False, False): re.sub(r"\s+", " ", norm), (False, True): re.sub(r"\s+", " ", unquoted),
     }
-    cues = [(True, kind, cue) for kind, cue in _ZH_CUES] + [(False, kind, cue) for kind, cue in _EN_CUES]
+    cues = active().instruction_cues
     return {kind for zh, kind, cue in cues if cue.search(sources[zh, kind in _OUTSIDE_QUOTES])}
 
 
@@ -444,9 +345,11 @@ def _parse_period(value: Any, errors: list[str]) -> str:
     for suffix in ("工作总结", "总结", "工作"):
         if key.endswith(suffix) and len(key) > len(suffix):
             key = key[: -len(suffix)]
-    period = _PERIOD_VARIANTS.get(key) or _PERIOD_VARIANTS.get(key.rstrip("度"))
+    variants = {alias: p.name for p in active().periods.values() for alias in p.aliases}
+    period = variants.get(key) or variants.get(key.rstrip("度"))
     if period is None:
-        errors.append(f"总结期间“{value}”无法识别，请填 年度、上半年、下半年 或 专项。")
+        names = list(active().periods)
+        errors.append(f"总结期间“{value}”无法识别，请填 {'、'.join(names[:-1])} 或 {names[-1]}。")
         return "年度"
     return period
 
@@ -557,6 +460,8 @@ def parse_facts(data: dict[str, Any]) -> Facts:
 
     length = _parse_length(d.get("length"), errors)
     date = _parse_date(d.get("date"), errors)
+    closing = _parse_yes_no(d.get("closing"), "结束语", errors)
+    headline_style = _parse_style(d.get("headline_style"), errors)
 
     if errors:
         raise FactsError(errors)
@@ -572,8 +477,31 @@ def parse_facts(data: dict[str, Any]) -> Facts:
         plans=plans,
         length=length,
         date=date,
+        closing=closing,
+        headline_style=headline_style,
         rejected=rejected,
     )
+
+
+def _parse_yes_no(value: Any, label: str, errors: list[str]) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _YES or text in _NO:
+        return text in _YES
+    errors.append(f"{label}请填“是”或“否”（现在是“{value}”）。")
+    return False
+
+
+def _parse_style(value: Any, errors: list[str]) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    style = active().style_of(str(value))
+    if style is None:
+        labels = "、".join(active().headline_styles.values())
+        errors.append(f"标题样式“{value}”无法识别，请填 {labels}。")
+        return ""
+    return style
 
 
 def _decode(raw: bytes) -> str | None:

@@ -21,7 +21,9 @@ from functools import cache
 
 from drafter.facts import Facts, number_tokens
 from drafter.guard import CopyIndex, invented_numbers
+from drafter.kinds import kind_of
 from drafter.prompts import parts, scaffolding_texts
+from drafter.sentences import sentences
 from drafter.tokenize import tokenize
 from drafter.write import REFERENCE_LABEL
 
@@ -49,7 +51,6 @@ _LABEL = re.compile(r"^[（(]?(正文|内容|修改后的正文|润色后的正�
 _NOTE = re.compile(r"^[（(]?(注|说明|备注|字数|提示)[：:]|^[（(](本节|全文|共|约)[^）)]{0,20}字[）)]$")
 _BOLD = re.compile(r"\*\*|__")
 _BULLET = re.compile(r"^\s*[-*+•]\s+")
-_SENTENCE = re.compile(r"[^。！？]+[。！？]?")
 _ORPHAN_STARTS = "，。；、：,.;:！？)）”"
 _ENDINGS = "。！？：”’」』）)…"
 _GENERIC_WORDS = frozenset(
@@ -189,6 +190,8 @@ def judge(
     missing = missing_items(text, expect.items)
     if missing:
         add(Problem("missing_item", f"漏写了事实、问题或打算（{len(missing)} 条）", tuple(missing)))
+    for code, reason in kind_of(expect.role).gate_problems(text):  # e.g. no figures in a closing
+        add(Problem(code, reason))
     if previous:
         _judge_revision(text, previous, expect.action, add)
     return verdict
@@ -263,7 +266,7 @@ def _other_sections(text: str, expect: Expectation) -> bool:
             return True
         if _is_signoff(line, expect.facts.union_name):
             return True
-    if expect.role == "opening":  # an opening may sum up the year with the sections' figures
+    if kind_of(expect.role).sums_up:  # the opening may sum up the year with the sections' figures
         return False
     if _HAND_OVER.search(text):  # "现将……总结如下" belongs to the opening
         return True
@@ -308,7 +311,7 @@ def _dedupe(paragraphs: list[str]) -> list[str]:
     out: list[str] = []
     for paragraph in paragraphs:
         kept = []
-        for sentence in _SENTENCE.findall(paragraph):
+        for sentence in sentences(paragraph):
             key = sentence.strip()
             if len(key) >= 8 and key in seen:
                 continue

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from drafter.draft import PLACEHOLDER_OPEN, Warning
 from drafter.facts import Facts, number_tokens
+from drafter.kinds import kind_of
 
 COPY_LIMIT = 40
 _DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*日")
@@ -111,7 +112,7 @@ def check_section(
     warnings: list[Warning] = []
     for n in invented_numbers(text, facts):
         warnings.append(Warning("invented_number", f"数字“{n}”不在您提供的事实中，请核实或删除。", n))
-    if role in ("body", "problems", "plans"):
+    if kind_of(role).carries_items:
         for fact in missing_facts(text, section_facts):
             warnings.append(Warning("missing_fact", f"本节缺少这条事实中的数据：{fact}", fact))
     for m in NOISE.finditer(text):

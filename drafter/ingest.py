@@ -22,11 +22,11 @@ from drafter.corpus.clean import clean_lines
 from drafter.corpus.load import LoadError, iter_corpus_files, load_file
 from drafter.corpus.split import split_articles
 from drafter.index import CorpusIndex, IndexedChunk, Progress
+from drafter.sentences import sentence_bodies
 from drafter.tokenize import tokenize
 
 PARSE_VERSION = "5"  # bump when cleaning/splitting changes, so cached parses are redone
 DUPLICATE_SHARE = 0.4  # share of already-seen sentences that makes an article a duplicate (variants ~0.45, related ~0.25)
-_SENTENCE = re.compile(r"[^。！？；\n]{12,}")
 
 
 @dataclass
@@ -93,7 +93,7 @@ def parse_text(text: str, source: str) -> list[dict]:
         articles.append(
             {
                 "title": article.title,
-                "sentences": sorted({_sentence_key(s) for s in _SENTENCE.findall(article.body_text)}),
+                "sentences": sorted({_sentence_key(s) for s in sentence_bodies(article.body_text, clauses=True, min_chars=12)}),
                 "sections": len({tuple(c.heading_path) for c in chunks}),
                 "chunks": [
                     {**c.to_dict(), "heading": c.heading, "tokens": tokenize(c.search_text)}

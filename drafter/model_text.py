@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from drafter.draft import Section
 from drafter.gate import Expectation, judge
 from drafter.guard import CopyIndex
+from drafter.kinds import kind_of
 from drafter.write import Messages, repair_messages
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class ModelText:
         self._count(attempt, reply)
         verdict = judge(reply.text, expect, finish_reason=reply.finish_reason, copies=self.copies(), previous=previous)
         if verdict.repairable:
-            section = Section(heading=expect.heading, text=verdict.text, facts=list(expect.items))
+            section = Section(heading=expect.heading, text=verdict.text, role=expect.role, facts=list(expect.items))
             request = repair_messages(expect.facts, section, verdict.repair_request(), expect.facts.title)
             try:
                 fixed = self.llm.complete(request, max_tokens=max_tokens, deadline=deadline)
@@ -86,8 +87,8 @@ class ModelText:
                 )
                 if second.accepted:
                     verdict = second
-        if verdict.accepted:
-            attempt.text = verdict.text
+        if verdict.accepted:  # the kind's finishing touches (the opening's hand-over), once for all
+            attempt.text = kind_of(expect.role).finish(verdict.text, expect.facts)
         else:
             attempt.reason, attempt.codes = verdict.reason, verdict.codes
         return attempt

@@ -6,35 +6,37 @@ none, the corpus decides: the topic of the most similar passage written by simil
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from drafter.draft import placeholder
+from drafter.errors import UserError
 from drafter.facts import Facts
+from drafter.genre import DEFAULT_STYLE, GENERAL_TOPIC, Genre, active
 from drafter.retrieve import Retriever
-from drafter.taxonomy import (
-    FAMILY_HEADINGS,
-    GENERAL_TOPIC,
-    TOPIC_HEADINGS,
-    family_of,
-    score_topics,
-)
+from drafter.taxonomy import score_topics
 
-# Genre order of body topics; schools and enterprises lead with what their summaries lead with.
-_TOPIC_ORDER: dict[str, tuple[str, ...]] = {
-    "default": ("组织建设", "民主管理", "维权", "帮扶", "劳动竞赛", "职工文化", "女职工", "安全生产",
-                "宣传教育", "经费经审", "自身建设", GENERAL_TOPIC),
-    "企业": ("民主管理", "劳动竞赛", "维权", "帮扶", "安全生产", "职工文化", "女职工", "组织建设",
-             "宣传教育", "经费经审", "自身建设", GENERAL_TOPIC),
-    "学校": ("宣传教育", "民主管理", "职工文化", "帮扶", "女职工", "维权", "组织建设", "劳动竞赛",
-             "安全生产", "经费经审", "自身建设", GENERAL_TOPIC),
-}
 MAX_BODY_SECTIONS = 6
 MERGE_ABOVE = 4  # more body sections than this: thin ones (< 3 facts) join their family
+MIN_BODY_SECTIONS = 3
+DEFAULT_LENGTH_MIN, DEFAULT_LENGTH_MAX = 1500, 3000
 
-PERIOD_PHRASE = {"年度": "全年", "上半年": "上半年", "下半年": "下半年", "专项": "全年"}
-PROBLEMS_HEADING = "存在的问题和不足"
-PLANS_HEADING = {"年度": "下一步工作打算", "上半年": "下半年工作计划", "下半年": "明年工作思路",
-                 "专项": "下一步工作打算"}
+# The genre's tables under the names this module had (the data is in drafter/genre/genre.yaml).
+_TABLES: dict[str, Callable[[Genre], Any]] = {
+    "_TOPIC_ORDER": lambda g: dict(g.topic_order),
+    "PLACEMENT_CUES": lambda g: {t.name: t.placement_cues for t in g.topics.values() if t.placement_cues},
+    "ALT_HEADINGS": lambda g: {t.name: t.second_headline[DEFAULT_STYLE] for t in g.topics.values()},
+    "PERIOD_PHRASE": lambda g: {p.name: p.phrase for p in g.periods.values()},
+    "PLANS_HEADING": lambda g: {p.name: p.plans_headline for p in g.periods.values()},
+    "PROBLEMS_HEADING": lambda g: g.sections["problems"]["headline"],
+    "SPECIAL_HEADINGS": lambda g: tuple(g.special_sections),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TABLES:
+        return _TABLES[name](active())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -53,46 +55,12 @@ class Outline:
     sections: list[PlannedSection]
 
 
-# Extra cue words for placing a user's fact. taxonomy's cues are tuned for tagging corpus
-# passages; facts name concrete activities (体检, 运动会, 院务公开) that those cues miss.
-PLACEMENT_CUES: dict[str, tuple[str, ...]] = {
-    "组织建设": ("工会联合会", "联合工会", "站点工会", "会员", "扫码入会", "建会率", "入会率"),
-    "民主管理": ("院务公开", "公开栏", "提案", "职工代表", "教职工代表", "公开事项"),
-    "维权": ("欠薪", "法律援助", "调解", "集体合同", "恳谈", "法律咨询", "协商"),
-    "帮扶": ("体检", "疗休养", "送清凉", "防暑降温", "互助保障", "慰问品", "慰问金", "服务站",
-             "驿站", "暖心", "助学", "困难", "住院", "大病"),
-    "劳动竞赛": ("技术能手", "技术标兵", "岗位练兵", "技能大赛", "大赛", "技能培训", "比武", "创新工作室"),
-    "职工文化": ("运动会", "兴趣小组", "篮球", "羽毛球", "乒乓球", "拔河", "书法", "摄影", "演出",
-                 "汇演", "联谊", "健步走", "书屋", "图书", "读书"),
-    "女职工": ("两癌", "母婴", "妈咪小屋", "女教职工", "女工"),
-    "安全生产": ("隐患", "群监员", "安全监督员", "安全培训", "消防", "职业暴露", "防护", "青安岗"),
-    "宣传教育": ("义诊", "志愿服务", "惠民", "宣讲", "师德"),
-    "自身建设": ("工会主席", "业务培训", "干部培训"),
-}
-MIN_BODY_SECTIONS = 3
-DEFAULT_LENGTH_MIN, DEFAULT_LENGTH_MAX = 1500, 3000
-# A second heading per topic, for when one topic's facts must fill two sections.
-ALT_HEADINGS: dict[str, str] = {
-    "组织建设": "抓规范，提升基层工会工作水平",
-    "民主管理": "抓公开，保障职工民主权利",
-    "维权": "抓协商，构建和谐劳动关系",
-    "帮扶": "抓服务，竭诚为职工办实事",
-    "劳动竞赛": "抓技能，提升职工队伍素质",
-    "职工文化": "抓阵地，建设温馨职工之家",
-    "女职工": "抓保护，维护女职工特殊权益",
-    "安全生产": "抓监督，推动安全措施落实",
-    "宣传教育": "抓宣传，凝聚职工思想共识",
-    "经费经审": "抓监督，提高经费使用效益",
-    "自身建设": "抓作风，提升服务职工水平",
-    GENERAL_TOPIC: "抓重点，推动各项工作落实",
-}
-
-
 def placement_scores(fact: str) -> dict[str, int]:
     """Cue-word hits per topic for one fact: taxonomy's cues plus the placement cues."""
     scores = score_topics(fact)
-    for topic, cues in PLACEMENT_CUES.items():
-        scores[topic] = scores.get(topic, 0) + sum(1 for c in cues if c in fact)
+    for topic in active().topics.values():
+        if topic.placement_cues:
+            scores[topic.name] = scores.get(topic.name, 0) + sum(1 for c in topic.placement_cues if c in fact)
     return scores
 
 
@@ -118,57 +86,72 @@ def target_length(facts: Facts) -> int:
     return min(DEFAULT_LENGTH_MAX, max(DEFAULT_LENGTH_MIN, 1000 + 200 * len(facts.facts)))
 
 
-def plan_outline(facts: Facts, retriever: Retriever | None = None) -> Outline:
+def plan_outline(
+    facts: Facts,
+    retriever: Retriever | None = None,
+    headline_style: str | None = None,
+    closing: bool | None = None,
+) -> Outline:
+    """The title and planned sections: one per section kind in genre order, the body by topics.
+
+    `headline_style` (parallel | plain …, see genre.yaml headline_styles) defaults to the facts'
+    own choice, else parallel; `closing` adds or drops the 结束语 whatever the facts say.
+    """
+    from drafter.kinds import KINDS  # the kinds plan with this module's PlannedSection
+
+    genre = active()
+    style = headline_style or facts.headline_style or DEFAULT_STYLE
+    if style not in genre.headline_styles:
+        raise UserError(f"不支持的标题样式“{style}”：可用 {'、'.join(genre.headline_styles.values())}。")
+    if closing is not None:
+        facts = replace(facts, closing=closing)
     groups: dict[str, list[str]] = {}
     for fact in facts.facts:
         groups.setdefault(topic_of_fact(fact, facts, retriever), []).append(fact)
-    order = _TOPIC_ORDER.get(facts.unit_type, _TOPIC_ORDER["default"])
+    order = genre.order_for(facts.unit_type)
     ranked = sorted(groups, key=lambda t: order.index(t) if t in order else len(order))
     if facts.period == "专项":
         bodies = _special_sections(facts.facts)
     else:
-        bodies = _ensure_min_sections(_merge_thin(ranked, groups), len(facts.facts))
+        bodies = _ensure_min_sections(_merge_thin(ranked, groups, style), len(facts.facts), style)
 
-    # Budget: opening ~8%, a user-given problems/plans section ~10% each, the rest to the
-    # body sections by their number of facts. A placeholder section takes no budget.
+    # Budget: each kind takes its share (the opening ~8%, a user-given problems/plans section
+    # ~10% each; a placeholder section none); the body sections share the rest by their facts.
     total = target_length(facts)
-    opening = max(int(0.08 * total), 150)
-    tail = int(0.1 * total)
-    problems_budget = tail if facts.problems else 0
-    plans_budget = tail if facts.plans else 0
-    body_budget = max(total - opening - problems_budget - plans_budget, 200)
+    body_budget = max(total - sum(k.share(facts, total) for k in KINDS.values()), 200)
     n_facts = max(len(facts.facts), 1)
-
-    sections = [PlannedSection("", "opening", target_chars=opening)]
-    for heading, topic, items in bodies:
-        sections.append(
-            PlannedSection(
-                heading=heading,
-                role="body",
-                topic=topic,
-                facts=items,
-                target_chars=max(int(body_budget * len(items) / n_facts), 150),
-            )
-        )
-    sections.append(
-        PlannedSection(
-            PROBLEMS_HEADING,
-            "problems",
-            facts=list(facts.problems),
-            target_chars=max(problems_budget, 60),
-            placeholder="" if facts.problems else placeholder("本单位工作中存在的问题和不足"),
-        )
-    )
-    sections.append(
-        PlannedSection(
-            PLANS_HEADING.get(facts.period, "下一步工作打算"),
-            "plans",
-            facts=list(facts.plans),
-            target_chars=max(plans_budget, 60),
-            placeholder="" if facts.plans else placeholder("下一步的工作打算和具体措施"),
-        )
-    )
+    sections: list[PlannedSection] = []
+    for kind in KINDS.values():
+        if kind.role == "body":
+            sections += [
+                PlannedSection(heading, "body", topic, items, max(int(body_budget * len(items) / n_facts), 150))
+                for heading, topic, items in bodies
+            ]
+        elif (planned := kind.plan(facts, total, genre)) is not None:
+            sections.append(planned)
     return Outline(title=facts.title, sections=sections)
+
+
+def retitle(outline: Outline, style: str) -> Outline:
+    """The outline with its body headlines in another style (parallel | plain …).
+
+    A heading is replaced only when it is one of the genre's topic or family headlines (in any
+    style); a heading the user wrote, and a 专项 section's, stays as it is.
+    """
+    genre = active()
+    if style not in genre.headline_styles:
+        raise UserError(f"不支持的标题样式“{style}”：可用 {'、'.join(genre.headline_styles.values())}。")
+    known: dict[str, dict[str, str]] = {}
+    for table in ([t.headline for t in genre.topics.values()], [t.second_headline for t in genre.topics.values()],
+                  [f.headline for f in genre.families.values()]):
+        for headlines in table:
+            for text in headlines.values():
+                known.setdefault(text, dict(headlines))
+    sections = [
+        replace(s, heading=known[s.heading][style]) if s.role == "body" and s.heading in known else replace(s)
+        for s in outline.sections
+    ]
+    return Outline(outline.title, sections)
 
 
 def topic_slots(sections: list[PlannedSection]) -> list[tuple[int, int]]:
@@ -193,13 +176,14 @@ def topic_slots(sections: list[PlannedSection]) -> list[tuple[int, int]]:
 
 
 def _ensure_min_sections(
-    bodies: list[tuple[str, str, list[str]]], n_facts: int
+    bodies: list[tuple[str, str, list[str]]], n_facts: int, style: str = DEFAULT_STYLE
 ) -> list[tuple[str, str, list[str]]]:
     """At least three body sections when there are at least three facts (the genre's shape).
 
     First a fact moves to its second-best topic when that topic has no section yet; otherwise
     the largest section is split in two, the second half under the topic's second heading.
     """
+    genre = active()
     bodies = [(h, t, list(items)) for h, t, items in bodies]
     want = min(MIN_BODY_SECTIONS, n_facts)
     for _ in range(n_facts):  # bounded: each round adds one section
@@ -214,13 +198,13 @@ def _ensure_min_sections(
         if moved is not None:
             fact, new_topic = moved
             items.remove(fact)
-            bodies.append((TOPIC_HEADINGS.get(new_topic, TOPIC_HEADINGS[GENERAL_TOPIC]), new_topic, [fact]))
+            bodies.append((genre.headline(new_topic, style), new_topic, [fact]))
             continue
         half = (len(items) + 1) // 2
         used_headings = {h for h, _, _ in bodies}
-        alt = ALT_HEADINGS.get(topic, ALT_HEADINGS[GENERAL_TOPIC])
+        alt = genre.second_headline(topic, style)
         if alt in used_headings:
-            alt = ALT_HEADINGS[GENERAL_TOPIC] if topic != GENERAL_TOPIC else TOPIC_HEADINGS[GENERAL_TOPIC]
+            alt = genre.second_headline(GENERAL_TOPIC, style) if topic != GENERAL_TOPIC else genre.headline(GENERAL_TOPIC, style)
         bodies[index] = (heading, topic, items[:half])
         bodies.insert(index + 1, (alt, topic, items[half:]))
     return bodies
@@ -237,45 +221,46 @@ def _second_topic_move(items: list[str], used: set[str]) -> tuple[str, str] | No
     return (best[1], best[2]) if best is not None else None
 
 
-SPECIAL_HEADINGS = ("主要做法", "取得的成效", "特色亮点")
-
-
 def _special_sections(items: list[str]) -> list[tuple[str, str, list[str]]]:
     """A 专项 summary is about one line of work: sections follow what was done, then results."""
     scores = placement_scores(" ".join(items))
     topic = max(scores, key=lambda t: scores[t]) if any(scores.values()) else GENERAL_TOPIC
-    n = min(len(SPECIAL_HEADINGS), len(items)) or 1
+    headings = tuple(active().special_sections)
+    n = min(len(headings), len(items)) or 1
     size = -(-len(items) // n)  # ceil: consecutive groups, the order the user gave
     groups = [items[i : i + size] for i in range(0, len(items), size)]
-    return [(SPECIAL_HEADINGS[i], topic, g) for i, g in enumerate(groups)]
+    return [(headings[i], topic, g) for i, g in enumerate(groups)]
 
 
 def _merge_thin(
-    ranked: list[str], groups: dict[str, list[str]]
+    ranked: list[str], groups: dict[str, list[str]], style: str = DEFAULT_STYLE
 ) -> list[tuple[str, str, list[str]]]:
     """(heading, topic, facts) per body section, in genre order, thin topics merged by family."""
+    genre = active()
     if len(ranked) <= MERGE_ABOVE:
-        return [(TOPIC_HEADINGS.get(t, TOPIC_HEADINGS[GENERAL_TOPIC]), t, groups[t]) for t in ranked]
+        return [(genre.headline(t, style), t, groups[t]) for t in ranked]
     merged: dict[str, list[str]] = {}  # key: a topic (kept alone) or a family
     members: dict[str, list[str]] = {}
     for topic in ranked:
-        key = topic if len(groups[topic]) >= 3 else family_of(topic)
+        key = topic if len(groups[topic]) >= 3 else genre.family_of(topic)
         merged.setdefault(key, []).extend(groups[topic])
         members.setdefault(key, []).append(topic)
     out: list[tuple[str, str, list[str]]] = []
     for key, items in merged.items():
         topics = members[key]
         if len(topics) == 1:
-            heading = TOPIC_HEADINGS.get(topics[0], TOPIC_HEADINGS[GENERAL_TOPIC])
+            heading = genre.headline(topics[0], style)
+        elif key in genre.families:
+            heading = genre.families[key].headline[style]
         else:
-            heading = FAMILY_HEADINGS.get(key, TOPIC_HEADINGS[GENERAL_TOPIC])
+            heading = genre.headline(GENERAL_TOPIC, style)
         out.append((heading, topics[0], items))
     while len(out) > MAX_BODY_SECTIONS:  # still too many: fold the smallest into 综合
         smallest = min(range(len(out)), key=lambda i: len(out[i][2]))
         _, _, items = out.pop(smallest)
         general = next((o for o in out if o[1] == GENERAL_TOPIC), None)
         if general is None:
-            out.append((TOPIC_HEADINGS[GENERAL_TOPIC], GENERAL_TOPIC, items))
+            out.append((genre.headline(GENERAL_TOPIC, style), GENERAL_TOPIC, items))
         else:
             general[2].extend(items)
     return out

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from drafter import compose
 from drafter.draft import PLACEHOLDER_OPEN, Section
 from drafter.errors import UserError
 from drafter.facts import Facts, number_tokens
-from drafter.outline import PlannedSection
-from drafter.phrases import PHRASES, TAIL_EXPAND
-
-_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?\n?")
+from drafter.genre import active
+from drafter.kinds import kind_of
+from drafter.sentences import sentences
 
 
 def offline_resize(section: Section, action: str, seed: str, facts: Facts | None = None) -> str:
@@ -19,22 +16,15 @@ def offline_resize(section: Section, action: str, seed: str, facts: Facts | None
 
     Shorten keeps the first sentence and every sentence that carries a fact (its figures or its
     words) or a placeholder, dropping the framing in between. Expand adds our own figure-free
-    sentences for the section's topics (about half as much again), before its closing paragraph.
+    sentences the section's kind offers (about half as much again) where its kind puts them.
     """
     if PLACEHOLDER_OPEN in section.text and not section.facts:
         raise UserError("本节还是待补充内容：请先填写（手工修改）后再扩写或精简。")
     unit_type = facts.unit_type if facts else ""
     if action == "shorten":
         return _shorten(section)
-    if section.role in ("problems", "plans", "opening"):
-        pool = list(TAIL_EXPAND[section.role])
-    else:
-        planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
-        banks = [PHRASES[t] for t in compose.section_topics(planned)]
-        pool = [m for b in banks for m in b["method"]]
-        pool += list(PHRASES["综合"]["method"])  # beyond what the first composition used
-        pool += [lead + e for lead, e in zip(("同时，", "由此，"), banks[0]["effect"], strict=False)]
-    pool = [compose.adapt(p, unit_type) for p in pool]
+    kind = kind_of(section.role)
+    pool = [compose.adapt(p, unit_type) for p in kind.expand_pool(section, active())]
     pool = [p for p in dict.fromkeys(pool) if p not in section.text]
     wanted = max(len(section.text) // 2, 40)
     extra: list[str] = []
@@ -44,14 +34,7 @@ def offline_resize(section: Section, action: str, seed: str, facts: Facts | None
         extra.append(sentence)
     if not extra:
         raise UserError("离线模式下本节已无可补充的通用表述；如需进一步扩写，请配置大模型或补充事实。")
-    added = "".join(extra)
-    if section.role == "opening":  # the opening must still end with its hand-over sentence
-        head, sep, tail = section.text.rpartition("现将")
-        return (head + added + sep + tail) if sep else section.text + added
-    paragraphs = section.text.split("\n")
-    if len(paragraphs) > 1:
-        return "\n".join([*paragraphs[:-1], added, paragraphs[-1]])
-    return section.text + "\n" + added
+    return kind.insert_expansion(section.text, "".join(extra))  # e.g. the opening's hand-over stays last
 
 
 def _shorten(section: Section) -> str:
@@ -60,15 +43,15 @@ def _shorten(section: Section) -> str:
     paragraphs: list[str] = []
     dropped = 0
     for paragraph in section.text.split("\n"):
-        sentences = [x for x in _SENTENCE.findall(paragraph) if x.strip()]
+        pieces = [x for x in sentences(paragraph, clauses=True) if x.strip()]
         keep = [
-            x for x in sentences
-            if (not paragraphs and x is sentences[0])  # the section's first sentence
+            x for x in pieces
+            if (not paragraphs and x is pieces[0])  # the section's first sentence
             or set(number_tokens(x)) & fact_numbers
             or any(c and (c in x or x.strip("；。一二三四五六七八九十是") in c) for c in clauses)
             or "【" in x
         ]
-        dropped += len(sentences) - len(keep)
+        dropped += len(pieces) - len(keep)
         if keep:
             paragraphs.append(_close("".join(keep).strip()))
     if not dropped:

@@ -6,12 +6,13 @@ import logging
 import re
 import threading
 
-from drafter.taxonomy import TOPICS
+from drafter.genre import bundled
 
-# Domain terms jieba would otherwise cut apart (职工之家 → 职工/之家).
+# Domain terms jieba would otherwise cut apart (职工之家 → 职工/之家). From the bundled genre, not an
+# organisation's overlay: the index was built with these tokens.
 DOMAIN_TERMS: tuple[str, ...] = tuple(
     sorted(
-        {term for cues in TOPICS.values() for term in cues if len(term) >= 3}
+        {term for cues in bundled().topic_cues.values() for term in cues if len(term) >= 3}
         | {
             "职工之家", "送温暖", "厂务公开", "校务公开", "集体协商", "工资集体协商", "金秋助学",
             "劳动竞赛", "技能比武", "合理化建议", "职代会", "教代会", "困难职工", "农民工",

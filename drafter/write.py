@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from drafter.draft import Section
 from drafter.facts import Facts
-from drafter.outline import PERIOD_PHRASE, PlannedSection
+from drafter.genre import active
+from drafter.kinds import kind_of
+from drafter.outline import PlannedSection
 from drafter.prompts import parts, render
 from drafter.retrieve import SearchResult
 
@@ -73,8 +75,12 @@ def _messages(facts: Facts, title: str, user: str) -> Messages:
 
 
 def task_of(role: str) -> str:
-    tasks = parts()["tasks"]
-    return str(tasks.get(role, tasks["body"]))
+    return kind_of(role).task()
+
+
+def _heading(heading: str, role: str) -> str:
+    """The section as named to the model: its heading, else its kind (开头段, 结束语)."""
+    return heading or kind_of(role).label
 
 
 def section_messages(
@@ -85,16 +91,16 @@ def section_messages(
     passages: Sequence[SearchResult],
 ) -> Messages:
     """Write one section from the facts, in the style of the example passages."""
-    items = [] if planned.role == "opening" else list(planned.facts)
+    items = list(planned.facts) if kind_of(planned.role).carries_items else []
     user = render(
         "section",
         title=facts.title,
         number=number or "开头",
-        heading=planned.heading or "开头段",
+        heading=_heading(planned.heading, planned.role),
         unit_name=facts.union_name,
         unit_type=facts.unit_type_raw or facts.unit_type,
         year=facts.year,
-        period_phrase=PERIOD_PHRASE.get(facts.period, "全年"),
+        period_phrase=active().periods[facts.period].phrase if facts.period in active().periods else "全年",
         task=task_of(planned.role),
         target_chars=planned.target_chars,
         outline="；".join(h for h in outline_headings if h),
@@ -109,7 +115,7 @@ def polish_messages(facts: Facts, planned: PlannedSection, faithful: str) -> Mes
     user = render(
         "polish",
         title=facts.title,
-        heading=planned.heading or "开头段",
+        heading=_heading(planned.heading, planned.role),
         target_chars=max(planned.target_chars, len(faithful)),
         current_text=_data(faithful),
     )
@@ -132,7 +138,7 @@ def revise_messages(facts: Facts, section: Section, instruction: str, title: str
     user = render(
         "revise",
         title=title,
-        heading=section.heading or "开头段",
+        heading=_heading(section.heading, section.role),
         instruction=instruction,
         length_hint=f"约 {max(int(length * factor), 60)} 字",
         facts_block=facts_block(section.facts),
@@ -145,7 +151,7 @@ def repair_messages(facts: Facts, section: Section, problems: str, title: str) -
     user = render(
         "repair",
         title=title,
-        heading=section.heading or "开头段",
+        heading=_heading(section.heading, section.role),
         problems=problems,
         facts_block=facts_block(section.facts),
         current_text=_data(section.text),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from drafter.taxonomy import OTHER_UNIT_TYPE, UNIT_TYPES, match_period, match_topic, match_unit_type
+from drafter import taxonomy
+from drafter.taxonomy import OTHER_UNIT_TYPE, match_period, match_topic, match_unit_type
 
 # "在区总工会的领导下" names the superior body, not the writer: drop it before matching.
 _SUPERIOR = re.compile(r"在[^，。,]{0,40}?(领导|指导|支持|关心|部署)[^，。,]{0,6}下?")
@@ -21,7 +22,7 @@ def classify_unit_type(title: str, opening: str, body: str) -> str:
         found = match_unit_type(text)
         if found != OTHER_UNIT_TYPE:
             return found
-    scores = {t: sum(body.count(c) for c in cues) for t, cues in UNIT_TYPES.items()}
+    scores = {t: sum(body.count(c) for c in cues) for t, cues in taxonomy.UNIT_TYPES.items()}
     best = max(scores, key=lambda t: scores[t])
     return best if scores[best] >= 3 else OTHER_UNIT_TYPE
 
