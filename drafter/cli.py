@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.config import BUNDLED_CORPUS, Settings, mask_credentials
-from drafter.draft import WARNING_LABELS
+from drafter.draft import WARNING_LABELS, short_name
 from drafter.errors import UserError
 from drafter.taxonomy import ROLES
 
@@ -130,11 +130,11 @@ def _cli_events() -> Any:
 
     class CliEvents(DraftEvents):
         def section_started(self, position: int, section: Any) -> None:
-            say(f"  正在写：{section.heading or '开头段'}")
+            say(f"  正在写：{short_name(section.heading, section.role)}")
 
         def section_done(self, position: int, section: Any) -> None:
             # The reasons come once, in the closing notice; `drafter show` lists them per section.
-            say(f"  已完成：{section.heading or '开头段'}（{ORIGIN_LABELS[section.origin]}）")
+            say(f"  已完成：{short_name(section.heading, section.role)}（{ORIGIN_LABELS[section.origin]}）")
 
         def notice(self, message: str) -> None:
             say(message)
@@ -306,7 +306,7 @@ def provenance(draft: Any) -> str:
     lines = [f"来源（{MODE_LABELS[draft.mode]}）："]
     for n, s in enumerate(draft.sections, 1):
         why = f"：{s.origin_reason}" if s.origin_reason else ""
-        lines.append(f"  第 {n} 节 {s.heading or '开头段'}：{ORIGIN_LABELS[s.origin]}{why}")
+        lines.append(f"  第 {n} 节 {short_name(s.heading, s.role)}：{ORIGIN_LABELS[s.origin]}{why}")
     return "\n".join(lines)
 
 

@@ -11,9 +11,18 @@ PLACEHOLDER_OPEN = "【待补充："
 PLACEHOLDER_CLOSE = "】"
 
 
-def section_name(heading: str) -> str:
-    """A section as messages name it: “抓组建，…”一节, or 开头段 for the opening."""
-    return f"“{heading}”一节" if heading else "开头段"
+def section_name(heading: str, role: str = "opening") -> str:
+    """A section as messages name it: “抓组建，…”一节, or its kind's name (开头段, 结束语)."""
+    return f"“{heading}”一节" if heading else short_name(heading, role)
+
+
+def short_name(heading: str, role: str = "opening") -> str:
+    """A section as lists show it: its heading, or for one without (开头段, 结束语) its kind's name."""
+    if heading:
+        return heading
+    from drafter.kinds import kind_of  # the kinds build on this module
+
+    return kind_of(role).label
 
 
 def placeholder(what: str) -> str:

@@ -24,6 +24,7 @@ from drafter.draft import (
     draft_mode,
     section_name,
     section_numbers,
+    short_name,
 )
 from drafter.errors import UserError
 from drafter.facts import Facts
@@ -376,7 +377,7 @@ class Drafter:
             raise UserError(f"不支持的操作 {action}：可用 {'、'.join(REVISE_ACTIONS)}。")
         chosen = REVISE_ACTIONS.get(action)
         facts = Facts.from_dict(draft.facts)
-        name = _name(section)
+        name = section_name(section.heading, section.role)
         if self.model is None or offline:
             if chosen is None or chosen.needs_model:
                 offline_ones = "、".join(a.label for a in REVISE_ACTIONS.values() if not a.needs_model)
@@ -429,14 +430,14 @@ class Drafter:
             raise UserError(f"没有第 {position + 1} 节：这份草稿共 {len(draft.sections)} 节。")
         section = draft.sections[position]
         if section.locked:
-            raise UserError(f"{_name(section)}已锁定，请先解锁再修改。")
+            raise UserError(f"{section_name(section.heading, section.role)}已锁定，请先解锁再修改。")
         return draft, section
 
     def _offline_instead(
         self, draft_id: str, position: int, section: Section, facts: Facts, action: ReviseAction, reason: str
     ) -> Section:
         """The model's expand/shorten was refused: do it the offline way, and say so."""
-        name = _name(section)
+        name = section_name(section.heading, section.role)
         try:
             text = offline_resize(section, action.name, facts.unit_name + str(position), facts)
         except UserError as exc:
@@ -475,7 +476,7 @@ def section_labels(draft: Draft, positions: Sequence[int]) -> str:
     return "、".join(
         f"第{p + 1}节“{draft.sections[p].heading}”"
         if draft.sections[p].heading
-        else f"第{p + 1}节（{kind_of(draft.sections[p].role).label}）"
+        else f"第{p + 1}节（{short_name('', draft.sections[p].role)}）"
         for p in positions
     )
 
@@ -523,11 +524,6 @@ def injection_warnings(facts: Facts) -> list[Warning]:
         Warning("injection", f"已忽略一条疑似对模型的指令（未写入草稿）：{r.text[:40]}", r.text)
         for r in facts.rejected
     ]
-
-
-def _name(section: Section) -> str:
-    """The section as named in messages: its heading, else its kind (开头段, 结束语)."""
-    return section_name(section.heading) if section.heading else kind_of(section.role).label
 
 
 def _source(p: SearchResult) -> Source:
