@@ -7,34 +7,40 @@ Sections are saved one by one as they finish: a failure or a crash loses no fini
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drafter.draft import (
     Draft,
     Section,
     Signoff,
-    Source,
     Warning,
     draft_mode,
     section_name,
-    section_numbers,
-    short_name,
 )
 from drafter.errors import UserError
 from drafter.facts import Facts
 from drafter.gate import COPY_LIMIT as GATE_COPY_LIMIT
 from drafter.gate import Expectation
+from drafter.generation import (  # DraftEvents … section_labels: imported from here by others
+    DraftEvents,
+    DraftResult,
+    GenerationReport,
+    Limits,
+    Run,
+    injection_warnings,
+    planned_from_draft,
+    section_labels,
+    source_of,
+)
 from drafter.genre import active
 from drafter.guard import CopyIndex, check_section
 from drafter.kinds import Context, kind_of
 from drafter.model_text import Attempt, ModelText
-from drafter.outline import Outline, PlannedSection, plan_outline, topic_slots
+from drafter.outline import Outline, PlannedSection, plan_outline
 from drafter.resize import offline_resize
 from drafter.retrieve import Retriever, SearchResult
 from drafter.store import HAND_EDIT_NOTE, DraftStore
@@ -53,82 +59,8 @@ if TYPE_CHECKING:
     from drafter.llm import LLMClient
 
 PASSAGES_PER_SECTION = 4
-_DETAIL = re.compile(r"（[^（）]*\d[^（）]*）")  # "（57 字）", "（HTTP 500）": the figures of a reason
 # LLM failures that would hit every other section the same way: stop asking the model.
 FATAL_LLM_KINDS = ("auth", "connection", "bad_request")
-
-
-class DraftEvents:
-    """Progress callbacks; the default does nothing. Called from worker threads."""
-
-    def draft_created(self, draft: Draft) -> None:
-        """The draft and its outline are stored (sections still empty); its id is known."""
-
-    def section_started(self, position: int, section: Section) -> None: ...
-
-    def delta(self, position: int, text: str) -> None: ...
-
-    def restart(self, position: int) -> None: ...
-
-    def section_done(self, position: int, section: Section) -> None: ...
-
-    def notice(self, message: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How long drafting waits for the model before the faithful offline text is used."""
-
-    section_seconds: float = 240.0
-    draft_seconds: float = 900.0
-
-
-@dataclass
-class GenerationReport:
-    """Who wrote what in one drafting or regeneration run, and why the model's text fell back."""
-
-    asked: int = 0  # sections the model was asked to write
-    accepted: int = 0
-    fallbacks: list[tuple[int, str]] = field(default_factory=list)  # (position, reason)
-    fatal: str = ""  # the model could not be used at all (bad key, unreachable)
-    skipped_edited: list[int] = field(default_factory=list)  # hand-edited sections left alone
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    @property
-    def exit_code(self) -> int:
-        """0: every section asked of the model was accepted; 3: none was; 4: some fell back."""
-        if not self.fallbacks:
-            return 0
-        return 3 if self.accepted == 0 else 4
-
-    def summary(self) -> str:
-        """One Chinese sentence: how many sections the model wrote, how many fell back, and why."""
-        if not self.asked:
-            return ""
-        if not self.fallbacks:
-            return f"大模型写成全部 {self.accepted} 节。"
-        # Reasons that differ only in their figures ("篇幅过短（57 字）") count as one cause.
-        causes: dict[str, list[str]] = {}
-        for _, reason in self.fallbacks:
-            for part in reason.split("；"):
-                causes.setdefault(_DETAIL.sub("", part), []).append(part)
-        shown = [parts[0] if len(set(parts)) == 1 else general for general, parts in causes.items()]
-        counts = [len(parts) for parts in causes.values()]
-        why = "；".join(f"{s}（{n} 节）" if len(causes) > 1 else s for s, n in zip(shown, counts, strict=True))
-        head = f"大模型写成 {self.accepted} 节，" if self.accepted else "大模型没有写成任何一节，"
-        return f"{head}{len(self.fallbacks)} 节改用离线稿。原因：{why}。"
-
-
-@dataclass
-class DraftResult:
-    draft: Draft
-    report: GenerationReport = field(default_factory=GenerationReport)
-
-    @property
-    def llm_error(self) -> str:
-        """Set when the LLM could not be used at all (bad key, unreachable)."""
-        return self.report.fatal
 
 
 class Drafter:
@@ -182,7 +114,7 @@ class Drafter:
         draft = self.store.get(draft_id)
         facts = Facts.from_dict(draft.facts)
         outline = plan_outline(facts, self.retriever)
-        outline = Outline(outline.title, _planned_from_draft(draft, outline))
+        outline = Outline(outline.title, planned_from_draft(draft, outline))
         positions = [i for i, s in enumerate(draft.sections) if not s.locked]
         edited = [] if replace_edited else self.store.hand_edited_positions(draft_id)
         positions = [p for p in positions if p not in edited]
@@ -214,7 +146,7 @@ class Drafter:
         from an event callback — stops the sections not yet started and is re-raised once
         the running ones are saved.
         """
-        run = _Run(facts, outline, use_llm, time.monotonic() + self.limits.draft_seconds)
+        run = Run(facts, outline, use_llm, time.monotonic() + self.limits.draft_seconds)
         self._corpus_copies()  # build the copy index (and load the index) before the threads start
         stop = threading.Event()
 
@@ -246,7 +178,7 @@ class Drafter:
             self.events.notice(run.report.summary())
         return run.report
 
-    def _write_one(self, draft: Draft, run: _Run, position: int) -> None:
+    def _write_one(self, draft: Draft, run: Run, position: int) -> None:
         facts, planned = run.facts, run.outline.sections[position]
         previous = draft.sections[position]
         self.events.section_started(position, previous)
@@ -268,7 +200,7 @@ class Drafter:
             role=planned.role,
             topic=planned.topic,
             facts=list(planned.facts),
-            sources=[_source(p) for p in passages],
+            sources=[source_of(p) for p in passages],
             warnings=self._check(text, facts, planned, passages),
             locked=previous.locked,
             origin=origin,
@@ -282,7 +214,7 @@ class Drafter:
         draft.sections[position] = section
         self.events.section_done(position, section)
 
-    def _by_model(self, run: _Run, position: int, faithful: str, passages: list[SearchResult]) -> Attempt:
+    def _by_model(self, run: Run, position: int, faithful: str, passages: list[SearchResult]) -> Attempt:
         """The model's text for one section, through the gate (or why there is none)."""
         assert self.model is not None
         if run.fatal:
@@ -471,77 +403,8 @@ class Drafter:
         return section
 
 
-def section_labels(draft: Draft, positions: Sequence[int]) -> str:
-    """第3节“抓组建…”、第1节（开头段）: sections as the user sees them numbered (CLI and cards)."""
-    return "、".join(
-        f"第{p + 1}节“{draft.sections[p].heading}”"
-        if draft.sections[p].heading
-        else f"第{p + 1}节（{short_name('', draft.sections[p].role)}）"
-        for p in positions
-    )
-
-
 class RevisionNotAccepted(UserError):
     """The model's revision did not pass the gate: nothing was stored."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, exit_code=4)
-
-
-@dataclass
-class _Run:
-    """One drafting run's shared state across the section threads."""
-
-    facts: Facts
-    outline: Outline
-    use_llm: bool
-    deadline: float  # time.monotonic() by which the model must be done
-    report: GenerationReport = field(default_factory=GenerationReport)
-    fatal: str = ""  # set once the model proved unusable: not asked again
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.headings = [s.heading for s in self.outline.sections]
-        self.numbers = section_numbers(self.headings)
-        self.slots = topic_slots(self.outline.sections)
-
-    def record(self, position: int, attempt: Attempt) -> None:
-        with self.lock:
-            report = self.report
-            report.asked += 1
-            report.prompt_tokens += attempt.prompt_tokens
-            report.completion_tokens += attempt.completion_tokens
-            if attempt.accepted:
-                report.accepted += 1
-            else:
-                report.fallbacks.append((position, attempt.reason))
-            report.fatal = self.fatal
-
-
-def injection_warnings(facts: Facts) -> list[Warning]:
-    """One warning per input item that was left out because it reads as an instruction."""
-    return [
-        Warning("injection", f"已忽略一条疑似对模型的指令（未写入草稿）：{r.text[:40]}", r.text)
-        for r in facts.rejected
-    ]
-
-
-def _source(p: SearchResult) -> Source:
-    return Source(source=p.source, article=p.article, heading=p.heading, snippet=p.text[:120])
-
-
-def _planned_from_draft(draft: Draft, outline: Outline) -> list[PlannedSection]:
-    """Keep the draft's own sections (the user may have edited headings); reuse outline targets."""
-    targets = {(p.role, p.heading): p.target_chars for p in outline.sections}
-    placeholders = {p.role: p.placeholder for p in outline.sections if p.placeholder}
-    return [
-        PlannedSection(
-            s.heading,
-            s.role,
-            s.topic,
-            list(s.facts),
-            targets.get((s.role, s.heading), max(len(s.text), 200)),
-            placeholders.get(s.role, "") if not s.facts else "",
-        )
-        for s in draft.sections
-    ]

@@ -6,7 +6,6 @@ it accepts and reports every problem at once, in Chinese, naming the field to fi
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import re
 import unicodedata
@@ -16,11 +15,24 @@ from typing import Any
 
 import yaml
 
+from drafter.fact_fields import (
+    parse_date,
+    parse_length,
+    parse_period,
+    parse_style,
+    parse_year,
+    parse_yes_no,
+    strip_bullet,
+    text_field,
+    title_topic,
+)
 from drafter.genre import DEFAULT_PERIOD, active
+from drafter.injection import ZERO_WIDTH, looks_like_instruction
+from drafter.injection import (
+    instruction_kinds as instruction_kinds,  # re-exported: the filter's home was here
+)
 from drafter.taxonomy import OTHER_UNIT_TYPE, match_unit_type
 
-YEAR_MIN, YEAR_MAX = 2000, 2100
-LENGTH_MIN, LENGTH_MAX = 500, 20000
 MAX_ITEM_CHARS = 500
 MAX_FACTS = 60
 MAX_LIST_ITEMS = 60  # problems / plans
@@ -51,7 +63,6 @@ _KNOWN_KEYS = (
     "unit_name", "unit_type", "period", "year", "topic", "facts", "problems", "plans",
     "length", "date", "closing", "headline_style",
 )
-_YES, _NO = ("是", "要", "有", "需要", "true", "yes", "1"), ("否", "不要", "无", "不需要", "false", "no", "0", "")
 # Keys written by Facts.to_dict(); tolerated on input so a saved facts dict can be re-parsed.
 _DERIVED_KEYS = ("unit_type_raw", "rejected")
 
@@ -99,7 +110,7 @@ class Facts:
     def title(self) -> str:
         form = _period(self.period).title  # the genre's title after "单位X年"; {topic} for 专项
         if "{topic}" in form:
-            form = form.format(topic=_title_topic(self.topic, self.year)) if self.topic else "工作总结"
+            form = form.format(topic=title_topic(self.topic, self.year)) if self.topic else "工作总结"
         return f"{self.union_name}{self.year}年{form}"
 
     @property
@@ -143,62 +154,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _title_topic(topic: str, year: int) -> str:
-    """Topic as it sits in a title: no year prefix, no trailing 工作/总结 (avoids 工作工作)."""
-    t = topic.strip()
-    for prefix in (f"{year}年度", f"{year}年"):
-        if t.startswith(prefix):
-            t = t[len(prefix):]
-    changed = True
-    while changed and t:
-        changed = False
-        for suffix in ("工作总结", "总结", "工作"):
-            if t.endswith(suffix) and len(t) > len(suffix):
-                t = t[: -len(suffix)]
-                changed = True
-    return t
-
-
-# --------------------------------------------------------------------------- injection filter
-#
-# A fact says what the unit did. A line that instead talks to the model writing the draft is not
-# a fact, and is dropped (and reported): it (1) addresses the model or an assistant, (2) announces
-# rules or overrides what came before, (3) carries a system or role tag, or (4) asks for something
-# to be written, printed, repeated or left out. The cues below are what such lines are made of;
-# no single everyday word (AI, 系统, 覆盖, 输出, 打印, 规则 …) is a cue by itself, because genuine
-# facts use them all ("举办AI技能培训班", "对系统内各单位进行检查", "覆盖职工1,200人").
-#
-# Chinese cues are matched against the text with all whitespace removed (defeats "忽 略 之 前"),
-# English ones against the text with whitespace collapsed; both after NFKC (full-width letters,
-# colons and commas become ASCII) and lower-casing. Cues of the kinds in _OUTSIDE_QUOTES are not
-# looked for inside quotation marks, where campaign names live (“请进来、走出去”, “你点我办”).
-
-# The cues themselves are data: drafter/genre/instructions.yaml (its header says what they are).
-_OUTSIDE_QUOTES = frozenset({"address", "request"})
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-_QUOTED = re.compile(r"“[^“”]*”|「[^「」]*」|『[^『』]*』|《[^《》]*》|\"[^\"]*\"|‘[^‘’]*’")
-_WHOLLY_QUOTED = re.compile(r"^[“「『\"‘](.*)[”」』\"’]$", re.S)
-
-
-def instruction_kinds(text: str) -> set[str]:
-    """What makes `text` an instruction to a model rather than a fact: the kinds of cue found
-    in it (address, rule, tag, request); empty for an ordinary line."""
-    norm = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).lower().strip()
-    norm = _WHOLLY_QUOTED.sub(r"\1", norm)  # a whole line in quotes is still read
-    unquoted = _QUOTED.sub("“”", norm)
-    sources = {
-        (True, False): re.sub(r"\s+", "", norm), (True, True): re.sub(r"\s+", "", unquoted),
-        (False, False): re.sub(r"\s+", " ", norm), (False, True): re.sub(r"\s+", " ", unquoted),
-    }
-    cues = active().instruction_cues
-    return {kind for zh, kind, cue in cues if cue.search(sources[zh, kind in _OUTSIDE_QUOTES])}
-
-
-def looks_like_instruction(text: str) -> bool:
-    """True when the text reads as an instruction to a model (prompt injection), not a fact."""
-    return bool(instruction_kinds(text))
-
-
 # --------------------------------------------------------------------------- numbers
 
 _NUM_RE = re.compile(r"\d+(?:,\d{3}(?!\d))*(?:\.\d+)?(?:\s*[%‰])?")
@@ -229,30 +184,8 @@ def number_tokens(text: str) -> list[str]:
 
 # --------------------------------------------------------------------------- parsing
 
-_BULLET_RE = re.compile(
-    r"^\s*(?:"
-    r"[-*•·●○▪■◆◇►▶>—–]+\s*"  # symbol bullets
-    r"|(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*[.、．)）](?!\d)\s*"  # 1.  1、  一、  2)
-    r"|[（(]\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]\s*"  # （1） (一)
-    r"|[①-⑳⑴-⒇]\s*"
-    r"|第[一二三四五六七八九十\d]{1,3}[条项点][、:：，,.]?\s*"
-    r")"
-)
-
-
-def strip_bullet(line: str) -> str:
-    """Remove leading list markers ("1." "- " "（1）" "①" and combinations like "- 4、")."""
-    text = line.strip()
-    for _ in range(3):  # bounded: at most three stacked markers
-        new = _BULLET_RE.sub("", text, count=1).strip()
-        if new == text:
-            break
-        text = new
-    return text
-
-
 def _clean_item(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    text = unicodedata.normalize("NFC", text).translate(ZERO_WIDTH)
     text = re.sub(r"\s*\n\s*", "", text.strip())  # joined lines in Chinese need no space
     text = re.sub(r"[ \t\u3000]+", " ", text)
     return strip_bullet(text)
@@ -306,103 +239,6 @@ def _parse_list(
     return items
 
 
-def _as_int(value: Any, text_pattern: str) -> int | None:
-    """An integer from YAML/JSON/form input: an int, a whole float, or text matching
-    `text_pattern` (its first group is the number, e.g. "2025年", "2500字"); else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        m = re.fullmatch(text_pattern, unicodedata.normalize("NFKC", value).strip())
-        return int(m.group(1)) if m else None
-    return None
-
-
-def _parse_year(value: Any, errors: list[str]) -> int:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        errors.append("请填写年份（year），如 2025。")
-        return 0
-    year = _as_int(value, r"(\d{4})\s*年?度?")
-    if year is None:
-        errors.append(f"年份应是四位整数，如 2025（现在是“{value}”）。")
-        return 0
-    if not YEAR_MIN <= year <= YEAR_MAX:
-        errors.append(f"年份应在{YEAR_MIN}到{YEAR_MAX}之间（现在是{year}）。")
-        return 0
-    return year
-
-
-def _parse_period(value: Any, errors: list[str]) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "年度"
-    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).lower()
-    if re.match(r"\d{4}", key):  # "2025年上半年", "2025年度"
-        key = re.sub(r"^\d{4}年?", "", key)
-        key = "年度" if key in ("", "度") else key
-    for suffix in ("工作总结", "总结", "工作"):
-        if key.endswith(suffix) and len(key) > len(suffix):
-            key = key[: -len(suffix)]
-    variants = {alias: p.name for p in active().periods.values() for alias in p.aliases}
-    period = variants.get(key) or variants.get(key.rstrip("度"))
-    if period is None:
-        names = list(active().periods)
-        errors.append(f"总结期间“{value}”无法识别，请填 {'、'.join(names[:-1])} 或 {names[-1]}。")
-        return "年度"
-    return period
-
-
-def _parse_length(value: Any, errors: list[str]) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    length = _as_int(value, r"(\d+)\s*字?")
-    if length is None or not LENGTH_MIN <= length <= LENGTH_MAX:
-        errors.append(f"篇幅（字数）应是{LENGTH_MIN}到{LENGTH_MAX}之间的整数（现在是“{value}”）。")
-        return None
-    return length
-
-
-def _parse_date(value: Any, errors: list[str]) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return ""
-    if isinstance(value, _dt.datetime):
-        value = value.date()
-    if isinstance(value, _dt.date):  # YAML turns 2025-12-31 into a date
-        d: _dt.date | None = value
-    else:
-        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
-        m = re.fullmatch(r"(\d{4})[年/.-](\d{1,2})[月/.-](\d{1,2})日?", text)
-        try:
-            d = _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-        except ValueError:
-            d = None
-    if d is None:
-        errors.append(f"落款日期“{value}”无法识别，请写成 2025年12月31日。")
-        return ""
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def _text_field(
-    data: dict[str, Any], key: str, label: str, limit: int, errors: list[str]
-) -> str:
-    value = data.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        errors.append(f"{label}应是一段文字。")
-        return ""
-    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(value))).strip()
-    if len(text) > limit:
-        errors.append(f"{label}不能超过{limit}字，请简写。")
-        return ""
-    if text and looks_like_instruction(text):
-        errors.append(f"{label}像是对模型的指令，请只填写{label}本身。")
-        return ""
-    return text
-
-
 def _canonical_keys(data: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     unknown: list[str] = []
@@ -429,19 +265,19 @@ def parse_facts(data: dict[str, Any]) -> Facts:
     errors: list[str] = []
     d = _canonical_keys(data, errors)
 
-    unit_name = _text_field(d, "unit_name", "单位名称", MAX_NAME_CHARS, errors)
+    unit_name = text_field(d, "unit_name", "单位名称", MAX_NAME_CHARS, errors)
     if not unit_name and not any(m.startswith("单位名称") for m in errors):
         errors.append("请填写单位名称（unit_name），如“青山镇总工会”。")
-    unit_type_raw = _text_field(d, "unit_type", "单位类型", MAX_NAME_CHARS, errors)
+    unit_type_raw = text_field(d, "unit_type", "单位类型", MAX_NAME_CHARS, errors)
     if not unit_type_raw and not any(m.startswith("单位类型") for m in errors):
         errors.append("请填写单位类型（unit_type），如 乡镇工会、企业工会、学校工会。")
     unit_type = match_unit_type(unit_type_raw)
     if unit_type == OTHER_UNIT_TYPE:  # e.g. "基层工会": the name often says more
         unit_type = match_unit_type(unit_name)
 
-    period = _parse_period(d.get("period"), errors)
-    year = _parse_year(d.get("year"), errors)
-    topic = _text_field(d, "topic", "专题", MAX_TOPIC_CHARS, errors)
+    period = parse_period(d.get("period"), errors)
+    year = parse_year(d.get("year"), errors)
+    topic = text_field(d, "topic", "专题", MAX_TOPIC_CHARS, errors)
     if period == "专项" and not topic and not any(m.startswith("专题") for m in errors):
         errors.append("专项总结请填写专题（topic），如“工会组建”。")
 
@@ -458,10 +294,10 @@ def parse_facts(data: dict[str, Any]) -> Facts:
         else:
             errors.append("请填写主要工作（facts），每条一件事，带上数字。")
 
-    length = _parse_length(d.get("length"), errors)
-    date = _parse_date(d.get("date"), errors)
-    closing = _parse_yes_no(d.get("closing"), "结束语", errors)
-    headline_style = _parse_style(d.get("headline_style"), errors)
+    length = parse_length(d.get("length"), errors)
+    date = parse_date(d.get("date"), errors)
+    closing = parse_yes_no(d.get("closing"), "结束语", errors)
+    headline_style = parse_style(d.get("headline_style"), errors)
 
     if errors:
         raise FactsError(errors)
@@ -481,27 +317,6 @@ def parse_facts(data: dict[str, Any]) -> Facts:
         headline_style=headline_style,
         rejected=rejected,
     )
-
-
-def _parse_yes_no(value: Any, label: str, errors: list[str]) -> bool:
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    text = str(value).strip().lower()
-    if text in _YES or text in _NO:
-        return text in _YES
-    errors.append(f"{label}请填“是”或“否”（现在是“{value}”）。")
-    return False
-
-
-def _parse_style(value: Any, errors: list[str]) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return ""
-    style = active().style_of(str(value))
-    if style is None:
-        labels = "、".join(active().headline_styles.values())
-        errors.append(f"标题样式“{value}”无法识别，请填 {labels}。")
-        return ""
-    return style
 
 
 def _decode(raw: bytes) -> str | None:
