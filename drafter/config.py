@@ -6,7 +6,7 @@ import importlib.util
 import logging
 import os
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -147,6 +147,16 @@ class Settings:
     @property
     def drafts_db(self) -> Path:
         return self.data_dir / "drafts.sqlite3"
+
+
+def setting_from_env(name: str, env: dict[str, str] | None = None) -> object:
+    """One setting as Settings.from_env() would give it, without building them all (cheap enough
+    for code that asks often, such as the genre in use)."""
+    f = next(f for f in fields(Settings) if f.name == name)
+    raw = (os.environ if env is None else env).get(f.metadata["env"], "")
+    if raw:
+        return _coerce(f.type, raw)
+    return f.default_factory() if f.default_factory is not MISSING else f.default  # type: ignore[misc]
 
 
 def _coerce(type_name: object, raw: str) -> object:

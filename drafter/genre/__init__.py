@@ -35,6 +35,7 @@ _PERIOD_FIELDS = (
 )
 _BANK_PARTS = ("open", "method", "effect")
 _FRAGMENT = re.compile(r"\{([A-Z_]+)\}")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there
 
 
 class GenreError(UserError):
@@ -168,7 +169,7 @@ def _read(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError):
         raise GenreError(f"无法读取体裁文件：{path}（须为 UTF-8 文本）") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行附近" if mark is not None else ""
@@ -413,7 +414,10 @@ _loaded: dict[str, Genre] = {}
 
 def for_settings(settings: Settings) -> Genre:
     """The genre for these settings (bundled, overlaid by settings.genre_file), loaded once."""
-    overlay = getattr(settings, "genre_file", None)
+    return _for_file(settings.genre_file)
+
+
+def _for_file(overlay: Path | None) -> Genre:
     key = str(overlay or "")
     with _lock:
         if key not in _loaded:
@@ -436,6 +440,7 @@ def bundled() -> Genre:
 
 def active() -> Genre:
     """The genre of the current settings (environment): what drafting uses."""
-    from drafter.config import Settings
+    from drafter.config import setting_from_env
 
-    return for_settings(Settings.from_env())
+    overlay = setting_from_env("genre_file")
+    return _for_file(overlay if isinstance(overlay, Path) else None)
