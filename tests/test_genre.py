@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from drafter import genre as genre_module
+from drafter.compose import compose_opening
 from drafter.facts import load_facts, parse_facts
 from drafter.genre import BUNDLED_DIR, GENERAL_TOPIC, GenreError, load_genre
 from drafter.kinds import KINDS, check_genre
@@ -202,6 +203,8 @@ def test_plain_headlines_and_retitling_back_and_forth() -> None:
     assert [s.heading for s in plain.sections if s.role != "body"] == [
         s.heading for s in parallel.sections if s.role != "body"
     ]
+    opening = compose_opening(facts, bodies, 300)  # the opening names the work by its plain headlines
+    assert f"我们围绕{bodies[0].heading}、{bodies[1].heading}" in opening
     assert retitle(plain, "parallel") == parallel
     assert retitle(parallel, "plain") == plain
     renamed = retitle(parallel, "parallel")

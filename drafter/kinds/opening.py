@@ -63,7 +63,9 @@ def compose_opening(facts: Facts, body_sections: Sequence[PlannedSection], targe
         f"坚持以职工为中心，团结动员广大职工，扎实推进{_subject(facts)}。"
     ]
     parts.append(compose.pick(phrases["stance"], seed + "stance", 1)[0] + compose.pick(phrases["role"], seed + "role", 1)[0])
-    plain = {t.headline[s] for t in genre.topics.values() for s in t.headline if "，" not in t.headline[s]}
+    headlines = [*(t.headline for t in genre.topics.values()), *(t.second_headline for t in genre.topics.values()),
+                 *(f.headline for f in genre.families.values())]
+    plain = {h for table in headlines for h in table.values() if "，" not in h}  # 职工帮扶工作 …
     lines = [s.heading.split("，")[-1] if "，" in s.heading else s.heading for s in body_sections]
     work = "、".join(dict.fromkeys(w for w, s in zip(lines, body_sections, strict=True) if "，" in s.heading or w in plain))
     if work:
