@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from drafter.genre.check import BANK_PARTS, PERIOD_FIELDS, check, expand
-from drafter.genre.types import (
+from drafter.genre.model import (
     DEFAULT_PERIOD,
     DEFAULT_STYLE,
     GENERAL_TOPIC,
@@ -109,23 +111,18 @@ def _error(errors: list[str], owner: dict[str, str]) -> GenreError:
 # ---- building the typed objects (only from checked data) -------------------------------------------
 def _build(d: dict[str, Any], source: str) -> Genre:
     ph = d["phrases"]
+    names = [n for n in d["topics"] if n != GENERAL_TOPIC] + [GENERAL_TOPIC]  # 综合 last
     topics = {
         name: Topic(
             name,
-            tuple(t.get("cues") or ()),
-            tuple(t.get("placement_cues") or ()),
-            dict(t["headline"]),
-            dict(t["second_headline"]),
+            tuple(d["topics"][name].get("cues") or ()),
+            tuple(d["topics"][name].get("placement_cues") or ()),
+            _ro(d["topics"][name]["headline"]),
+            _ro(d["topics"][name]["second_headline"]),
             PhraseBank(*(tuple(ph["topics"][name][p]) for p in BANK_PARTS)),
         )
-        for name, t in d["topics"].items()
-        if name != GENERAL_TOPIC
+        for name in names
     }
-    general = d["topics"][GENERAL_TOPIC]
-    topics[GENERAL_TOPIC] = Topic(
-        GENERAL_TOPIC, (), tuple(general.get("placement_cues") or ()), dict(general["headline"]),
-        dict(general["second_headline"]), PhraseBank(*(tuple(ph["topics"][GENERAL_TOPIC][p]) for p in BANK_PARTS)),
-    )
     f = d["instruction_filter"]
     cues = tuple(
         (lang == "chinese", c["kind"], re.compile(expand(c["pattern"], f["fragments"])))
@@ -134,31 +131,34 @@ def _build(d: dict[str, Any], source: str) -> Genre:
     )
     return Genre(
         source=source,
-        headline_styles=dict(d["headline_styles"]),
-        unit_types={
+        headline_styles=_ro(d["headline_styles"]),
+        unit_types=_ro({
             n: UnitType(n, tuple(u["cues"]), u["superiors"], tuple(u.get("unless") or ()))
             for n, u in d["unit_types"].items()
-        },
+        }),
         unit_type_match_order=tuple(d["unit_type_match_order"]),
         other_superiors=d["other_superiors"],
-        periods={
+        periods=_ro({
             n: Period(n, tuple(p["cues"]), tuple(p["aliases"]), *(p[k] for k in PERIOD_FIELDS))
             for n, p in d["periods"].items()
-        },
+        }),
         period_match_order=tuple(d["period_match_order"]),
-        topics=topics,
-        topic_order={k: tuple(v) for k, v in d["topic_order"].items()},
-        families={
-            n: Family(n, tuple(v["members"]), dict(v["headline"])) for n, v in d["families"].items()
-        },
-        special_sections={
+        topics=_ro(topics),
+        topic_order=_ro({k: tuple(v) for k, v in d["topic_order"].items()}),
+        families=_ro({n: Family(n, tuple(v["members"]), _ro(v["headline"])) for n, v in d["families"].items()}),
+        special_sections=_ro({
             h: (tuple(ph["special"][h]["open"]), tuple(ph["special"][h]["method"])) for h in d["special_sections"]
-        },
+        }),
         effect_leads=tuple(ph["effect_leads"]),
-        sections={k: dict(v) for k, v in d["sections"].items()},
-        section_phrases={k: {p: tuple(x) for p, x in v.items()} for k, v in ph["sections"].items()},
+        sections=_ro({k: _ro(v) for k, v in d["sections"].items()}),
+        section_phrases=_ro({k: _ro({p: tuple(x) for p, x in v.items()}) for k, v in ph["sections"].items()}),
         instruction_cues=cues,
     )
+
+
+def _ro(mapping: dict[str, Any]) -> Mapping[str, Any]:
+    """A read-only view: the genre is shared by every thread and cached for the process."""
+    return MappingProxyType(dict(mapping))
 
 
 # ---- the genre in use -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from drafter.genre.types import DEFAULT_PERIOD, DEFAULT_STYLE, GENERAL_TOPIC
+from drafter.genre.model import DEFAULT_PERIOD, DEFAULT_STYLE, GENERAL_TOPIC
 
 _CUE_KINDS = ("address", "rule", "tag", "request")
 PERIOD_FIELDS = (
