@@ -81,3 +81,11 @@ def section_figures(draft: Any) -> list[list[Figure]]:
     """The figures of each section of a `Draft`, in section order."""
     every = draft_fact_items(draft.facts)
     return [figures_of(s.text, s.facts, every) for s in draft.sections]
+
+
+def draft_dict(draft: Any) -> dict[str, Any]:
+    """`draft.to_dict()` with each section's `figures`: [{text, fact}] (for `drafter show --json`)."""
+    data = draft.to_dict()
+    for section, figures in zip(data["sections"], section_figures(draft), strict=True):
+        section["figures"] = [{"text": f.text, "fact": f.fact} for f in figures]
+    return data

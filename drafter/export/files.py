@@ -24,7 +24,7 @@ def export_docx(draft: Draft, path: Path) -> None:
     """Write the draft as a Word file in 公文 layout."""
     buf = io.BytesIO()
     build_docx(draft).save(buf)
-    _atomic_write(Path(path), buf.getvalue())
+    atomic_write(Path(path), buf.getvalue())
 
 
 _MD_ESCAPE = re.compile(r"([\\`*_])")
@@ -81,11 +81,11 @@ def export_draft(draft: Draft, path: Path) -> Path:
     if suffix == ".docx":
         export_docx(draft, path)
     elif suffix == ".md":
-        _atomic_write(path, export_markdown(draft).encode("utf-8"))
+        atomic_write(path, export_markdown(draft).encode("utf-8"))
     elif suffix == ".txt":
-        _atomic_write(path, export_text(draft).encode("utf-8"))
+        atomic_write(path, export_text(draft).encode("utf-8"))
     else:
-        _atomic_write(path, export_json(draft).encode("utf-8"))
+        atomic_write(path, export_json(draft).encode("utf-8"))
     return path
 
 
@@ -140,7 +140,7 @@ def write_error(path: Path, code: int | None, folder: Path | None = None) -> Exp
     return ExportError(template.format(path=path, folder=where))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write via a temp file in the same folder + os.replace: never a half-written target.
 
     Any OSError (no permission, disk full, a folder in the way …) becomes an ExportError, after
