@@ -346,8 +346,21 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     _check_output_path(args.out)
     draft = _with_store_errors(lambda: DraftStore(settings.drafts_db).get(args.draft_id))
+    if getattr(args, "comments", False) or getattr(args, "check_table", False):
+        _export_with_figures(draft, args)
+        return 0
     _write_output(draft, args.out, False)
     return 0
+
+
+def _export_with_figures(draft: Any, args: argparse.Namespace) -> None:
+    """export --comments / --check-table: the figures' sources in the Word file and/or a table."""
+    from drafter.export import export_draft, table_path
+
+    path = export_draft(draft, Path(args.out), comments=args.comments, check_table=args.check_table)
+    say(f"已保存到 {path}" + ("（每个数字带有批注，注明来源事实；正式报送前请删除批注）" if args.comments else ""))
+    if args.check_table:
+        say(f"数据核对表已保存到 {table_path(path)}")
 
 
 @command("serve")
@@ -425,6 +438,8 @@ def _add_drafting_commands(sub: Any) -> None:
     p = sub.add_parser("export", help="导出草稿为 Word 等格式")
     p.add_argument("draft_id", help="草稿编号")
     p.add_argument("-o", "--out", required=True, help="输出文件：.docx .md .txt .json")
+    p.add_argument("--comments", action="store_true", help="在 Word 中给每个数字加批注，注明来源事实（默认不加）")
+    p.add_argument("--check-table", action="store_true", help="另存一份数据核对表（文件名-数据核对表.docx）")
 
     p = sub.add_parser("serve", help="启动网页界面")
     p.add_argument("--host", help="监听地址（默认 127.0.0.1，或 DRAFTER_HOST）")

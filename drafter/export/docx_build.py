@@ -16,9 +16,17 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Twips
+from docx.text.run import Run
 from lxml import etree
 
 from drafter.draft import Draft
+from drafter.export.figures import (
+    COMMENT_AUTHOR,
+    FigureFinder,
+    comment_text,
+    figure_finder,
+    split_at_figures,
+)
 from drafter.export.layout import (
     CHAR_SPACE,
     CHAR_TW,
@@ -28,7 +36,6 @@ from drafter.export.layout import (
     FONT_FAMILY,
     FONT_H1,
     FONT_H2,
-    FONT_LATIN,
     FONT_PAGE,
     FONT_TITLE,
     KIND_FONT,
@@ -41,104 +48,18 @@ from drafter.export.layout import (
     SIZE_PAGE_PT,
     SIZE_TITLE_PT,
     STYLE_IDS,
-    THEME_ATTRS,
     TITLE_LINE_TW,
     W_NS,
     mm_to_twips,
 )
+from drafter.export.ooxml import el as _el
+from drafter.export.ooxml import ppr as _ppr
+from drafter.export.ooxml import rpr as _rpr
+from drafter.export.ooxml import strip_theme_fonts as _strip_theme_fonts
 from drafter.export.text import PLACEHOLDER_RE, draft_blocks, signoff_indents, title_lines
+from drafter.trace import Figure
 
 # ── .docx building ───────────────────────────────────────────────────────────────────────────
-
-
-def _el(tag: str, **attrs: str) -> OxmlElement:
-    el = OxmlElement(tag)
-    for k, v in attrs.items():
-        el.set(qn(f"w:{k}"), str(v))
-    return el
-
-
-def _rfonts(east_asia: str) -> OxmlElement:
-    # hint=eastAsia: quotes, dashes and ellipses are drawn with the Chinese font (full width).
-    return _el(
-        "w:rFonts",
-        ascii=FONT_LATIN,
-        hAnsi=FONT_LATIN,
-        eastAsia=east_asia,
-        cs=FONT_LATIN,
-        hint="eastAsia",
-    )
-
-
-def _rpr(
-    east_asia: str,
-    size_pt: float | None = None,
-    bold: bool | None = None,
-    highlight: str | None = None,
-    condense_tw: int = 0,
-) -> OxmlElement:
-    """A w:rPr with children in schema order; condense_tw is character spacing in 1/20 pt."""
-    rpr = _el("w:rPr")
-    rpr.append(_rfonts(east_asia))
-    if bold is not None:
-        val = "1" if bold else "0"
-        rpr.append(_el("w:b", val=val))
-        rpr.append(_el("w:bCs", val=val))
-    if condense_tw:
-        rpr.append(_el("w:spacing", val=str(condense_tw)))
-    if size_pt is not None:
-        rpr.append(_el("w:sz", val=str(round(size_pt * 2))))
-        rpr.append(_el("w:szCs", val=str(round(size_pt * 2))))
-    if highlight:
-        rpr.append(_el("w:highlight", val=highlight))
-    return rpr
-
-
-def _ppr(
-    *,
-    jc: str,
-    line_tw: int | None,
-    first_line_chars: int = 0,
-    right_chars: float = 0,
-    left_chars: float = 0,
-    outline: int | None = None,
-    keep_next: bool = False,
-) -> OxmlElement:
-    """A w:pPr with children in schema order (keepNext … snapToGrid, spacing, ind, jc, outlineLvl)."""
-    ppr = _el("w:pPr")
-    if keep_next:
-        ppr.append(_el("w:keepNext"))
-    ppr.append(_el("w:widowControl", val="0"))  # fixed 22 lines a page, as 公文 templates do
-    # No extra space between Chinese and digits, so a line holds 28 characters whatever it says.
-    ppr.append(_el("w:autoSpaceDE", val="0"))
-    ppr.append(_el("w:autoSpaceDN", val="0"))
-    ppr.append(_el("w:snapToGrid", val="0"))  # see GRID_NOTE
-    if line_tw is None:
-        ppr.append(_el("w:spacing", before="0", after="0", line="240", lineRule="auto"))
-    else:
-        ppr.append(_el("w:spacing", before="0", after="0", line=str(line_tw), lineRule="exact"))
-    ind = {
-        "left": str(round(left_chars * CHAR_TW)),
-        "leftChars": str(round(left_chars * 100)),
-        "right": str(round(right_chars * CHAR_TW)),
-        "rightChars": str(round(right_chars * 100)),
-        "firstLine": str(first_line_chars * CHAR_TW // 100),
-        "firstLineChars": str(first_line_chars),
-    }
-    ppr.append(_el("w:ind", **ind))
-    ppr.append(_el("w:jc", val=jc))
-    if outline is not None:
-        ppr.append(_el("w:outlineLvl", val=str(outline)))
-    return ppr
-
-
-def _strip_theme_fonts(root) -> None:
-    """Drop theme font references, which would override our explicit font names."""
-    for rfonts in root.iter(qn("w:rFonts")):
-        for attr in THEME_ATTRS:
-            rfonts.attrib.pop(qn(attr), None)
-        if not rfonts.attrib:
-            rfonts.getparent().remove(rfonts)
 
 
 def _setup_styles(doc) -> None:
@@ -309,8 +230,13 @@ def _page_number_footer(footer, *, odd: bool) -> None:
     run(text(" —"))
 
 
-def _add_runs(para, text: str, east_asia: str, bold: bool | None = None) -> None:
-    """Runs for `text`, with placeholders highlighted yellow so nobody sends them by accident."""
+def _add_runs(
+    para, text: str, east_asia: str, bold: bool | None = None, figures: FigureFinder | None = None
+) -> list[tuple[Run, Figure]]:
+    """Runs for `text`, with placeholders highlighted yellow so nobody sends them by accident.
+
+    With `figures`, each figure of the text gets a run of its own (for a comment); those runs
+    are returned with their figures."""
     pos = 0
     pieces: list[tuple[str, bool]] = []
     for m in PLACEHOLDER_RE.finditer(text):
@@ -320,31 +246,46 @@ def _add_runs(para, text: str, east_asia: str, bold: bool | None = None) -> None
         pos = m.end()
     if pos < len(text):
         pieces.append((text[pos:], False))
+    marked: list[tuple[Run, Figure]] = []
     for piece, is_placeholder in pieces:
-        run = para.add_run(piece)
-        r = run._r
-        old = r.find(qn("w:rPr"))
-        if old is not None:
-            r.remove(old)
-        r.insert(0, _rpr(east_asia, bold=bold, highlight="yellow" if is_placeholder else None))
+        for part, figure in ([(piece, None)] if is_placeholder or figures is None else split_at_figures(piece, figures(piece))):
+            run = para.add_run(part)
+            r = run._r
+            old = r.find(qn("w:rPr"))
+            if old is not None:
+                r.remove(old)
+            r.insert(0, _rpr(east_asia, bold=bold, highlight="yellow" if is_placeholder else None))
+            if figure is not None:
+                marked.append((run, figure))
+    return marked
 
 
-def build_docx(draft: Draft):
-    """The draft as a python-docx Document in 公文 layout (not yet saved)."""
+def new_document():
+    """An empty Document with the 公文 styles, fonts, page and page-number footer."""
     doc = Document()
     _drop_template_extras(doc)
     _setup_styles(doc)
     _strip_theme_fonts(doc.element)
     _setup_font_table(doc)
     _setup_section(doc)
+    return doc
+
+
+def build_docx(draft: Draft, comments: bool = False):
+    """The draft as a python-docx Document in 公文 layout (not yet saved).
+
+    `comments`: a Word comment (批注) on each figure naming the fact it came from."""
+    doc = new_document()
 
     blocks = draft_blocks(draft)
     unit = next(b.text for b in blocks if b.kind == "unit")
     date = next(b.text for b in blocks if b.kind == "date")
     unit_right, date_right = signoff_indents(unit, date)
+    marked: list[tuple[Run, Figure]] = []
     for block in blocks:
         para = doc.add_paragraph(style=doc.styles[STYLE_IDS[block.kind][1]])
         font = KIND_FONT[block.kind]
+        finder = figure_finder(draft, block.section) if comments and block.section >= 0 else None
         if block.kind == "title":
             for i, line in enumerate(title_lines(block.text)):
                 if i:
@@ -354,8 +295,8 @@ def build_docx(draft: Draft):
                     para._p.append(br)
                 _add_runs(para, line, font)
         elif block.kind in ("h2", "h3", "h4") and block.head != block.text:
-            _add_runs(para, block.head, font, bold=True if block.kind == "h3" else None)
-            _add_runs(para, block.text[len(block.head) :], FONT_BODY, bold=False)
+            marked += _add_runs(para, block.head, font, bold=True if block.kind == "h3" else None, figures=finder)
+            marked += _add_runs(para, block.text[len(block.head) :], FONT_BODY, bold=False, figures=finder)
         elif block.kind in ("unit", "date"):
             right = unit_right if block.kind == "unit" else date_right
             ppr = para._p.get_or_add_pPr()
@@ -370,7 +311,9 @@ def build_docx(draft: Draft):
             )
             _add_runs(para, block.text, font)
         elif block.text:
-            _add_runs(para, block.text, font)
+            marked += _add_runs(para, block.text, font, figures=finder)
+    for run, figure in marked:
+        doc.add_comment(run, text=comment_text(figure), author=COMMENT_AUTHOR, initials="")
 
     props = doc.core_properties
     props.title = blocks[0].text

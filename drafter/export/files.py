@@ -13,6 +13,7 @@ from pathlib import Path
 
 from drafter.draft import Draft
 from drafter.errors import UserError
+from drafter.export.check_table import check_table_bytes, table_path
 from drafter.export.docx_build import build_docx
 from drafter.export.layout import SUFFIXES
 from drafter.export.text import draft_blocks
@@ -20,10 +21,10 @@ from drafter.export.text import draft_blocks
 # ── the formats ──────────────────────────────────────────────────────────────────────────────
 
 
-def export_docx(draft: Draft, path: Path) -> None:
-    """Write the draft as a Word file in 公文 layout."""
+def export_docx(draft: Draft, path: Path, comments: bool = False) -> None:
+    """Write the draft as a Word file in 公文 layout; `comments`: a 批注 on each figure naming its fact."""
     buf = io.BytesIO()
-    build_docx(draft).save(buf)
+    build_docx(draft, comments=comments).save(buf)
     atomic_write(Path(path), buf.getvalue())
 
 
@@ -69,23 +70,33 @@ def export_json(draft: Draft) -> str:
     return json.dumps(draft.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
-def export_draft(draft: Draft, path: Path) -> Path:
+def export_draft(draft: Draft, path: Path, *, comments: bool = False, check_table: bool = False) -> Path:
     """Write the draft in the format named by the file extension (.docx .md .txt .json).
 
-    Raises ExportError (a Chinese message) when the file cannot be written; a file that was
+    `comments` (.docx only): a Word comment on each figure naming its fact — off by default,
+    since comments must come out before a document is filed. `check_table`: also the
+    数据核对表 as a .docx next to it (check_table.table_path), written only after the draft.
+    Raises ExportError (a Chinese message) when a file cannot be written; a file that was
     there before stays as it was, and no partial or temporary file is left behind.
     """
     path = Path(path)
     check_output_path(path)
     suffix = path.suffix.lower()
+    if comments and suffix != ".docx":
+        raise ExportError(f"批注只能加在 Word 文件中：请把文件名改为 .docx 结尾（现在是 {suffix or '无扩展名'}）。")
+    table = table_path(path) if check_table else None
+    if table is not None:
+        check_output_path(table)
     if suffix == ".docx":
-        export_docx(draft, path)
+        export_docx(draft, path, comments=comments)
     elif suffix == ".md":
         atomic_write(path, export_markdown(draft).encode("utf-8"))
     elif suffix == ".txt":
         atomic_write(path, export_text(draft).encode("utf-8"))
     else:
         atomic_write(path, export_json(draft).encode("utf-8"))
+    if table is not None:
+        atomic_write(table, check_table_bytes(draft))
     return path
 
 

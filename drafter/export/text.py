@@ -139,6 +139,7 @@ class Block:
     kind: str  # title | blank | body | h1 | h2 | h3 | h4 | unit | date
     text: str
     head: str = ""
+    section: int = -1  # the index of the draft section it prints (-1: title, blank, sign-off)
 
 
 def draft_blocks(draft: Draft) -> list[Block]:
@@ -146,16 +147,17 @@ def draft_blocks(draft: Draft) -> list[Block]:
     blocks = [Block("title", fullwidth_punctuation(one_line(draft.title)) or placeholder("标题"))]
     blocks.append(Block("blank", ""))
     headings = [strip_heading_number(one_line(s.heading)) for s in draft.sections]
-    for section, heading, number in zip(draft.sections, headings, section_numbers(headings), strict=True):
+    numbered = zip(draft.sections, headings, section_numbers(headings), strict=True)
+    for n, (section, heading, number) in enumerate(numbered):
         if heading:
-            blocks.append(Block("h1", f"{number}、{fullwidth_punctuation(heading)}"))
+            blocks.append(Block("h1", f"{number}、{fullwidth_punctuation(heading)}", section=n))
         for para in text_paragraphs(section.text):
             found = split_heading(para)
             if found:
                 level, head, rest = found
-                blocks.append(Block(f"h{level}", head + rest, head))
+                blocks.append(Block(f"h{level}", head + rest, head, section=n))
             else:
-                blocks.append(Block("body", para))
+                blocks.append(Block("body", para, section=n))
     unit = fullwidth_punctuation(one_line(draft.signoff.unit_name)) or placeholder("单位名称")
     date = format_date(one_line(draft.signoff.date)) or placeholder("成文日期")
     blocks += [Block("blank", ""), Block("unit", unit), Block("date", date)]
