@@ -122,7 +122,12 @@ class _RawSection:
 
 
 def _value(node: yaml.Node) -> object:
-    return yaml.safe_load(yaml.serialize(node))
+    """The Python value of a composed node, built as yaml.safe_load would build it."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _line(node: yaml.Node) -> int:
@@ -148,13 +153,19 @@ def parse_outline(text: str, facts: Facts, plan: Outline | None = None) -> Outli
         raise OutlineError([f"{where}格式有误，请检查缩进、冒号和“- ”。"]) from None
     errors: list[str] = []
     title, raw = _read_root(root, errors)
-    if errors:
+    if not raw:
         raise OutlineError(errors)
     sections = [_section(r, facts, plan, errors) for r in raw]
     _check_facts(raw, facts, errors)
     if errors:
-        raise OutlineError(errors)
+        raise OutlineError(sorted(errors, key=_line_of))
     return Outline(title or plan.title, sections)
+
+
+def _line_of(message: str) -> int:
+    """Messages in the order of their lines; those about the whole file last."""
+    m = re.match(r"第 (\d+) 行", message)
+    return int(m.group(1)) if m else 1 << 30
 
 
 def _read_root(root: yaml.Node | None, errors: list[str]) -> tuple[str, list[_RawSection]]:
