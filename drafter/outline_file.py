@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from drafter.draft import section_name
 from drafter.errors import UserError
 from drafter.facts import Facts
 from drafter.outline import Outline, PlannedSection, plan_outline, topic_of_fact
@@ -236,13 +237,9 @@ def _section(raw: _RawSection, facts: Facts, plan: Outline, errors: list[str]) -
             names = "、".join(ROLE_NAMES.values())
             errors.append(f"第 {role_item.line} 行：类型“{role_item.value}”无法识别，只能是 {names}。")
             role = "body"
-    if role != "opening" and not heading:
-        errors.append(f"第 {heading_item.line} 行：这一节没有小标题，请填写（只有开头段可以不写）。")
     items = [_fact_text(i, facts) for i in raw.facts]
-    if role == "opening" and items:
-        errors.append(f"第 {raw.facts[0].line} 行：开头段不放事实，请把事实移到正文的某一节。")
-    if role == "body" and not items:
-        errors.append(f"第 {raw.line} 行：“{heading}”一节没有事实；请移入至少一条事实，或删掉这一节。")
+    errors += _shape_problems(role, heading, f"第 {raw.line} 行", f"第 {heading_item.line} 行",
+                              f"第 {raw.facts[0].line} 行" if raw.facts else "")  # fmt: skip
     topic_item = f.get("topic")
     topic = str(topic_item.value).strip() if topic_item and topic_item.value else ""
     if role == "body" and not topic and items:
@@ -275,24 +272,57 @@ def _fact_text(item: _Item, facts: Facts) -> str:
 
 
 def _check_facts(raw: list[_RawSection], facts: Facts, errors: list[str]) -> None:
+    errors += _placement_problems([(str(i.value), f"第 {i.line} 行") for r in raw for i in r.facts], facts)
+
+
+# The rules an outline keeps, for the file (places are lines) and for an outline built in the UI
+# (places are sections): one place each.
+
+
+def _shape_problems(role: str, heading: str, where: str, heading_where: str, first_fact_where: str) -> list[str]:
+    """A section without a headline (only the opening may), an opening with facts, a body section without."""
+    out = []
+    if role != "opening" and not heading:
+        out.append(f"{heading_where}：这一节没有小标题，请填写（只有开头段可以不写）。")
+    if role == "opening" and first_fact_where:
+        out.append(f"{first_fact_where}：开头段不放事实，请把事实移到正文的某一节。")
+    if role == "body" and not first_fact_where:
+        out.append(f"{where}：这一节没有事实；请移入至少一条事实，或删掉这一节。")
+    return out
+
+
+def _placement_problems(items: list[tuple[str, str]], facts: Facts) -> list[str]:
+    """(fact text, where) of every placed item: only facts of the facts file, each placed once,
+    and every one of them placed (so no fact is dropped without the user seeing it)."""
     known = {_squash(f): f for f in _all_items(facts)}
-    seen: dict[str, int] = {}
-    for section in raw:
-        for item in section.facts:
-            key = _squash(str(item.value))
-            shown = str(item.value)[:40]
-            if key not in known:
-                errors.append(
-                    f"第 {item.line} 行：事实文件中没有这条事实：“{shown}”。"
-                    "事实的文字请不要在提纲中修改（要改请改事实文件）。"
-                )
-            elif key in seen:
-                errors.append(f"第 {item.line} 行：这条事实在第 {seen[key]} 行已经出现过：“{shown}”，每条只能放一次。")
-            else:
-                seen[key] = item.line
+    seen: dict[str, str] = {}
+    out: list[str] = []
+    for text, where in items:
+        key, shown = _squash(text), text[:40]
+        if key not in known:
+            out.append(f"{where}：事实文件中没有这条事实：“{shown}”。事实的文字请不要在提纲中修改（要改请改事实文件）。")
+        elif key in seen:
+            out.append(f"{where}：这条事实在{seen[key]}已经出现过：“{shown}”，每条只能放一次。")
+        else:
+            seen[key] = where
     for key, fact in known.items():
         if key not in seen:
-            errors.append(f"事实文件中的这条事实没有放进任何一节：“{fact[:40]}”，请把它加到某一节的“事实：”下面。")
+            out.append(f"事实文件中的这条事实没有放进任何一节：“{fact[:40]}”，请把它加到某一节的“事实：”下面。")
+    return out
+
+
+def outline_problems(outline: Outline, facts: Facts) -> list[str]:
+    """What is wrong with an outline shaped in the UI (empty when it can be drafted), each problem
+    naming its section: the same rules as the file's."""
+    out: list[str] = []
+    items: list[tuple[str, str]] = []
+    for n, s in enumerate(outline.sections, 1):
+        where = section_name(s.heading) if s.heading else f"第 {n} 节"
+        if s.role not in ROLE_NAMES:
+            out.append(f"{where}：类型“{s.role}”无法识别，只能是 {'、'.join(ROLE_NAMES.values())}。")
+        out += _shape_problems(s.role, s.heading.strip(), where, where, where if s.facts else "")
+        items += [(f, where) for f in s.facts]
+    return out + _placement_problems(items, facts)
 
 
 def load_outline(path: str | Path, facts: Facts, plan: Outline | None = None) -> Outline:

@@ -215,3 +215,21 @@ def test_cli_bad_outline_exits_2_and_writes_nothing(data_dir: Path, tmp_path: Pa
     assert not (data_dir / "drafts.sqlite3").exists() or not DraftStore(data_dir / "drafts.sqlite3").list_drafts()
     r = run_cli(["outline", str(TOWNSHIP), "-o", str(tmp_path / "提纲.txt")], env)
     assert r.returncode == 2 and ".yaml" in r.stderr
+
+
+def test_outline_problems_for_an_outline_shaped_in_the_ui() -> None:
+    """The same rules for an Outline built in memory (the UI): each problem names its section."""
+    from drafter.outline_file import outline_problems
+
+    facts = load_facts(TOWNSHIP)
+    planned = plan_outline(facts)
+    assert outline_problems(planned, facts) == []
+    culture = next(s for s in planned.sections if "抓文化" in s.heading)
+    moved = culture.facts.pop()
+    planned.sections.insert(2, PlannedSection("抓阵地，建设职工之家", "body"))
+    planned.sections[1].facts.append(planned.sections[1].facts[0])
+    msgs = outline_problems(planned, facts)
+    assert "“抓阵地，建设职工之家”一节：这一节没有事实；请移入至少一条事实，或删掉这一节。" in msgs
+    assert any(m.startswith(f"“{culture.heading}”一节：") and "没有事实" in m for m in msgs), msgs
+    assert any("已经出现过" in m and m.startswith(f"“{planned.sections[1].heading}”一节") for m in msgs), msgs
+    assert any("没有放进任何一节" in m and moved[:20] in m for m in msgs), msgs
