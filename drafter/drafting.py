@@ -503,6 +503,8 @@ class Drafter:
         heading = heading.strip()
         if not heading:
             raise UserError("请填写新一节的小标题。")
+        if role not in ("body", "problems", "plans", "closing"):
+            raise UserError(f"不支持的节类型 {role}。")
         draft = self.store.get(draft_id)
         if position is None:
             position = next((i for i, s in enumerate(draft.sections) if s.role in ("problems", "plans")), len(draft.sections))
@@ -548,6 +550,8 @@ class Drafter:
             raise UserError(f"没有第 {to_position + 1} 节：这份草稿共 {len(draft.sections)} 节。")
         if source == to_position:
             raise UserError(f"这条事实已在{section_name(draft.sections[source].heading)}中。")
+        if draft.sections[to_position].role == "opening":  # the opening does not carry facts
+            raise UserError("开头段不放事实，请移到正文的某一节。")
         for p in (source, to_position):
             if draft.sections[p].locked:
                 raise UserError(f"{section_name(draft.sections[p].heading)}已锁定，请先解锁再移动事实。")

@@ -123,6 +123,8 @@ def test_move_fact_rewrites_both_sections(drafter: Drafter) -> None:
         drafter.move_fact(draft.id, fact, target)
     with pytest.raises(UserError, match="没有这条事实"):
         drafter.move_fact(draft.id, "不存在的事实", target)
+    with pytest.raises(UserError, match="开头段不放事实"):
+        drafter.move_fact(draft.id, fact, 0)
 
 
 def test_move_fact_keeps_a_hand_edited_text(drafter: Drafter) -> None:
