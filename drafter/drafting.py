@@ -599,7 +599,7 @@ class Drafter:
         found = next((f for f in figures_of(section.text, []) if number_tokens(f.text) == wanted), None)
         if not wanted or found is None:
             raise UserError(f"{section_name(section.heading)}中没有数字“{figure}”。")
-        return self.add_fact(draft_id, position, sentence_at(section.text, found.start))
+        return self.add_fact(draft_id, position, sentence_at(section.text, found.start).rstrip("。；！？"))
 
 
 def section_labels(draft: Draft, positions: Sequence[int]) -> str:

@@ -89,7 +89,7 @@ def test_typed_figure_is_new_not_invented_and_can_become_a_fact(drafter: Drafter
     with pytest.raises(UserError, match="没有数字“77”"):
         drafter.add_figure_fact(draft.id, pos, "77")
     section = drafter.add_figure_fact(draft.id, pos, "88")
-    sentence = "还组织会员座谈会2场，参加职工88人。"
+    sentence = "还组织会员座谈会2场，参加职工88人"  # as a fact is written: no closing 。
     assert section.facts[-1] == sentence
     stored = drafter.store.get(draft.id)
     assert stored.facts["facts"][-1] == sentence and stored.sections[pos].facts[-1] == sentence
