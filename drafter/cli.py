@@ -183,13 +183,14 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     from drafter.services import llm_status, make_drafter
 
     facts = _load_facts_or_fail(args.facts)
+    outline = _outline_or_none(getattr(args, "outline", None), facts)
     _check_output_path(args.out)
     for rejected in facts.rejected:
         say(f"提示：已忽略一条疑似对模型的指令：{rejected.text[:40]}")
     say(llm_status(settings) if not args.offline else "离线模式（--offline）。")
     _quiet_library_logs()
     drafter = make_drafter(settings, offline=args.offline, events=_cli_events(), notify=say)
-    result = drafter.draft(facts, offline=args.offline)
+    result = drafter.draft(facts, offline=args.offline, outline=outline)
     draft = result.draft
     try:
         _write_output(draft, args.out, args.json)
@@ -293,9 +294,13 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     from drafter.store import DraftStore
 
     draft = _with_store_errors(lambda: DraftStore(settings.drafts_db).get(args.draft_id))
-    _write_output(draft, None, args.json)
-    if not args.json:
-        say(provenance(draft))
+    if args.json:  # each section also lists its figures and the fact each came from
+        from drafter.trace import draft_dict
+
+        emit_json(draft_dict(draft))
+        return 0
+    _write_output(draft, None, False)
+    say(provenance(draft))
     return 0
 
 
@@ -341,8 +346,21 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     _check_output_path(args.out)
     draft = _with_store_errors(lambda: DraftStore(settings.drafts_db).get(args.draft_id))
+    if getattr(args, "comments", False) or getattr(args, "check_table", False):
+        _export_with_figures(draft, args)
+        return 0
     _write_output(draft, args.out, False)
     return 0
+
+
+def _export_with_figures(draft: Any, args: argparse.Namespace) -> None:
+    """export --comments / --check-table: the figures' sources in the Word file and/or a table."""
+    from drafter.export import export_draft, table_path
+
+    path = export_draft(draft, Path(args.out), comments=args.comments, check_table=args.check_table)
+    say(f"已保存到 {path}" + ("（每个数字带有批注，注明来源事实；正式报送前请删除批注）" if args.comments else ""))
+    if args.check_table:
+        say(f"数据核对表已保存到 {table_path(path)}")
 
 
 @command("serve")
@@ -371,6 +389,7 @@ def _add_drafting_commands(sub: Any) -> None:
     p.add_argument("-o", "--out", help="输出文件：.docx .md .txt .json（不写则打印 Markdown）")
     p.add_argument("--offline", action="store_true", help="不使用大模型")
     p.add_argument("--json", action="store_true", help="打印草稿 JSON")
+    p.add_argument("--outline", help="按修改过的提纲文件成稿（drafter outline 生成）")
 
     def section_arg(q: Any) -> None:
         q.add_argument("draft_id", help="草稿编号")
@@ -419,6 +438,8 @@ def _add_drafting_commands(sub: Any) -> None:
     p = sub.add_parser("export", help="导出草稿为 Word 等格式")
     p.add_argument("draft_id", help="草稿编号")
     p.add_argument("-o", "--out", required=True, help="输出文件：.docx .md .txt .json")
+    p.add_argument("--comments", action="store_true", help="在 Word 中给每个数字加批注，注明来源事实（默认不加）")
+    p.add_argument("--check-table", action="store_true", help="另存一份数据核对表（文件名-数据核对表.docx）")
 
     p = sub.add_parser("serve", help="启动网页界面")
     p.add_argument("--host", help="监听地址（默认 127.0.0.1，或 DRAFTER_HOST）")
@@ -463,7 +484,113 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_PARSER_EXTENSIONS: list[Callable[[Any], None]] = [_add_drafting_commands]
+# ---- outline file and section operations (issue 11) -------------------------------------------
+def _outline_or_none(path: str | None, facts: Any) -> Any:
+    """The outline file given with --outline, checked against the facts (OutlineError: exit 2)."""
+    if not path:
+        return None
+    from drafter.outline_file import load_outline
+
+    return load_outline(path, facts)
+
+
+@command("outline")
+def cmd_outline(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.outline import plan_outline
+    from drafter.outline_file import write_outline
+    from drafter.services import make_drafter
+
+    facts = _load_facts_or_fail(args.facts)
+    out = Path(args.out)
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise UserError(f"提纲文件请以 .yaml 结尾（现在是“{out.name}”），如 提纲.yaml。")
+    drafter = make_drafter(settings, offline=True, notify=say)
+    outline = plan_outline(facts, drafter.retriever)
+    write_outline(outline, out)
+    say(f"提纲已保存到 {out}（{len(outline.sections)} 节）。可以用文本编辑器修改，")
+    say(f"再成稿：drafter draft {args.facts} --outline {out}")
+    return 0
+
+
+@command("section")
+def cmd_section(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.services import make_drafter
+
+    _quiet_library_logs()
+    offline = getattr(args, "offline", True)
+    events = _cli_events() if args.action == "move-fact" else None
+    drafter = make_drafter(settings, offline=offline, events=events, notify=say)
+    did = args.draft_id
+    if args.action == "add":
+        draft = _with_store_errors(
+            lambda: drafter.add_section(did, args.heading, None if args.at is None else args.at - 1)
+        )
+        say(f"已添加一节“{args.heading.strip()}”，现共 {len(draft.sections)} 节。可用 drafter section move-fact 移入事实。")
+    elif args.action == "remove":
+        removed = _with_store_errors(lambda: drafter.remove_section(did, args.section - 1, force=args.force))
+        say(f"已删除第 {args.section} 节“{removed.heading or '开头段'}”（原文保留在草稿历史中，可用 drafter section removed {did} 查看）。")
+    elif args.action == "move":
+        _with_store_errors(lambda: drafter.move_section(did, args.section - 1, args.to - 1))
+        say(f"已把第 {args.section} 节移到第 {args.to} 节。")
+    elif args.action == "move-fact":
+        result = _with_store_errors(lambda: drafter.move_fact(did, args.fact, args.to - 1, offline=offline))
+        say(f"已把这条事实移到第 {args.to} 节，并重写了相关的节。")
+        if result.report.skipped_edited:
+            say("有您手工修改的节未重写，请按提示核对。")
+        return result.report.exit_code
+    elif args.action == "add-fact":
+        if bool(args.figure) == bool(args.text):
+            raise UserError("请用 --figure 指明数字（加入它所在的句子），或用 --text 写出要加入的事实。")
+        if args.figure:
+            section = _with_store_errors(lambda: drafter.add_figure_fact(did, args.section - 1, args.figure))
+        else:
+            section = _with_store_errors(lambda: drafter.add_fact(did, args.section - 1, args.text))
+        say(f"已加入事实：{section.facts[-1]}")
+    else:  # removed
+        from drafter.store import DraftStore
+
+        sections = _with_store_errors(lambda: DraftStore(settings.drafts_db).removed_sections(did))
+        if not sections:
+            print("这份草稿没有删除过的节。")
+        for n, s in enumerate(sections, 1):
+            print(f"{n}. {s.heading or '开头段'}\n{s.text}\n")
+    return 0
+
+
+def _add_outline_commands(sub: Any) -> None:
+    p = sub.add_parser("outline", help="生成总结提纲文件（可修改后用 draft --outline 成稿）")
+    p.add_argument("facts", help="事实文件（YAML 或 JSON）")
+    p.add_argument("-o", "--out", required=True, help="提纲文件（.yaml）")
+
+    p = sub.add_parser("section", help="调整草稿的章节：添加、删除、移动一节，移动事实，加入事实")
+    actions = p.add_subparsers(dest="action", metavar="操作", required=True)
+    q = actions.add_parser("add", help="添加一节")
+    q.add_argument("draft_id", help="草稿编号")
+    q.add_argument("--heading", required=True, help="小标题")
+    q.add_argument("--at", type=int, help="放在第几节（默认放在“存在的问题”之前）")
+    q = actions.add_parser("remove", help="删除一节（原文保留在历史中）")
+    q.add_argument("draft_id", help="草稿编号")
+    q.add_argument("--section", type=int, required=True, help="第几节（开头段为第 1 节）")
+    q.add_argument("--force", action="store_true", help="这一节含有事实也删除")
+    q = actions.add_parser("move", help="移动一节")
+    q.add_argument("draft_id", help="草稿编号")
+    q.add_argument("--section", type=int, required=True, help="第几节")
+    q.add_argument("--to", type=int, required=True, help="移到第几节")
+    q = actions.add_parser("move-fact", help="把一条事实移到另一节（两节重写）")
+    q.add_argument("draft_id", help="草稿编号")
+    q.add_argument("--fact", required=True, help="事实原文（与事实文件中一致）")
+    q.add_argument("--to", type=int, required=True, help="移到第几节")
+    q.add_argument("--offline", action="store_true", help="不使用大模型")
+    q = actions.add_parser("add-fact", help="把手工输入的新数字所在的句子加入事实")
+    q.add_argument("draft_id", help="草稿编号")
+    q.add_argument("--section", type=int, required=True, help="第几节")
+    q.add_argument("--figure", help="数字，如 88（加入它所在的句子）")
+    q.add_argument("--text", help="要加入的事实原文")
+    q = actions.add_parser("removed", help="查看删除过的节")
+    q.add_argument("draft_id", help="草稿编号")
+
+
+_PARSER_EXTENSIONS: list[Callable[[Any], None]] = [_add_drafting_commands, _add_outline_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

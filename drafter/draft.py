@@ -44,7 +44,7 @@ class Source:
 class Warning:
     """A problem found in a section: kind is a short machine tag, detail is Chinese text."""
 
-    kind: str  # invented_number | missing_fact | noise | copied | placeholder | llm_error | injection
+    kind: str  # invented_number | new_number | missing_fact | noise | copied | placeholder | llm_error | injection
     detail: str
     text: str = ""  # the offending text, for highlighting
 
@@ -52,6 +52,7 @@ class Warning:
 # Warning kinds as the user reads them (cards, CLI).
 WARNING_LABELS = {
     "invented_number": "编造数字",
+    "new_number": "新数字（不在事实中）",  # a figure the user typed in a hand edit
     "missing_fact": "缺少事实",
     "noise": "无关字样",
     "copied": "照抄范文",

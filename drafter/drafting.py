@@ -22,7 +22,7 @@ from drafter.draft import (
     section_name,
 )
 from drafter.errors import UserError
-from drafter.facts import Facts
+from drafter.facts import Facts, number_tokens
 from drafter.gate import COPY_LIMIT as GATE_COPY_LIMIT
 from drafter.gate import Expectation
 from drafter.generation import (  # DraftEvents … section_labels: imported from here by others
@@ -37,12 +37,13 @@ from drafter.generation import (  # DraftEvents … section_labels: imported fro
     source_of,
 )
 from drafter.genre import active
-from drafter.guard import CopyIndex, check_section
+from drafter.guard import CopyIndex, as_user_numbers, check_section
 from drafter.kinds import Context, kind_of
 from drafter.model_text import Attempt, ModelText
 from drafter.outline import Outline, PlannedSection, plan_outline
 from drafter.resize import offline_resize
 from drafter.retrieve import Retriever, SearchResult
+from drafter.section_ops import SectionOps
 from drafter.store import HAND_EDIT_NOTE, DraftStore
 from drafter.write import (
     REVISE_ACTIONS,
@@ -63,7 +64,7 @@ PASSAGES_PER_SECTION = 4
 FATAL_LLM_KINDS = ("auth", "connection", "bad_request")
 
 
-class Drafter:
+class Drafter(SectionOps):
     def __init__(
         self,
         retriever: Retriever | None,
@@ -389,18 +390,27 @@ class Drafter:
         origin: str,
         reason: str = "",
     ) -> Section:
-        planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
-        passages = [SearchResult("", s.snippet, 0, s.source, s.article, s.heading, "", "", "", "") for s in section.sources]
+        # The figures the user typed by hand: new in this text (the earlier ones _recheck keeps).
+        typed = set(number_tokens(text)) - set(number_tokens(section.text)) if origin == "user" else set()
         section.text = text
         section.origin, section.origin_reason = origin, reason
-        section.warnings = self._check(text, facts, planned, passages)
+        section.warnings = self._recheck(section, facts, position, typed)
         if reason:
             section.warnings.insert(0, Warning("llm_fallback", f"原因：{reason}。本次改用离线方式完成。"))
-        if position == 0:
-            section.warnings += injection_warnings(facts)
         self.store.save_section(draft_id, position, section, note=note)
         self.events.section_done(position, section)
         return section
+
+
+
+    def _recheck(self, section: Section, facts: Facts, position: int, typed: set[str] | None = None) -> list[Warning]:
+        """The guard's warnings for a stored section's current text and facts. Figures the user
+        typed (`typed`, and those an earlier check already found to be the user's) stay neutral."""
+        planned = PlannedSection(section.heading, section.role, section.topic, list(section.facts))
+        passages = [SearchResult("", s.snippet, 0, s.source, s.article, s.heading, "", "", "", "") for s in section.sources]
+        typed = (typed or set()) | {w.text for w in section.warnings if w.kind == "new_number"}
+        warnings = as_user_numbers(self._check(section.text, facts, planned, passages), typed)
+        return warnings + injection_warnings(facts) if position == 0 else warnings
 
 
 class RevisionNotAccepted(UserError):

@@ -170,7 +170,13 @@ def number_tokens(text: str) -> list[str]:
     decimal zeros are dropped ("05" → "5", "3.50" → "3.5", "2.0" → "2"). Chinese numerals
     (三, 十二) are not Arabic numbers and are not returned.
     """
-    out: list[str] = []
+    return [token for token, _, _ in number_spans(text)]
+
+
+def number_spans(text: str) -> list[tuple[str, int, int]]:
+    """(normalised token, start, end) of each Arabic number in `text`; see number_tokens."""
+    out: list[tuple[str, int, int]] = []
+    # translate maps one character to one character, so the match offsets are `text`'s own
     for m in _NUM_RE.finditer(text.translate(_NUM_TRANS)):
         raw = re.sub(r"\s+", "", m.group()).replace(",", "")
         sign = raw[-1] if raw[-1] in "%‰" else ""
@@ -178,7 +184,7 @@ def number_tokens(text: str) -> list[str]:
         whole, _, frac = num.partition(".")
         whole = whole.lstrip("0") or "0"
         frac = frac.rstrip("0")
-        out.append(whole + ("." + frac if frac else "") + sign)
+        out.append((whole + ("." + frac if frac else "") + sign, m.start(), m.end()))
     return out
 
 

@@ -37,6 +37,22 @@ def invented_numbers(text: str, facts: Facts) -> list[str]:
     return [n for n in dict.fromkeys(number_tokens(stripped)) if n not in allowed]
 
 
+def non_figure_spans(text: str) -> list[tuple[int, int]]:
+    """Where dates, years and list markers stand in `text`: numbers there are not figures."""
+    return [m.span() for rx in (_DATE, _LIST_MARKER) for m in rx.finditer(text)]
+
+
+def as_user_numbers(warnings: list[Warning], typed: set[str]) -> list[Warning]:
+    """A figure the user typed in a hand edit is theirs, not an invented one: its warning
+    becomes the neutral "new_number" (offered to be added to the facts)."""
+    return [
+        Warning("new_number", f"数字“{w.text}”是您手工输入的，不在事实中；如属实，可把它加入事实。", w.text)
+        if w.kind == "invented_number" and w.text in typed
+        else w
+        for w in warnings
+    ]
+
+
 def missing_facts(text: str, section_facts: Iterable[str]) -> list[str]:
     """Facts of this section whose figures are not all in the text."""
     present = set(number_tokens(text))

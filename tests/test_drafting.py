@@ -208,8 +208,9 @@ def test_edit_undo_and_lock(drafter: Drafter) -> None:
     original = draft.sections[1].text
     edited = drafter.edit(draft.id, 1, "手工改写：秋收期间组织劳动竞赛，参赛职工86人，另有99人观摩。")
     assert store.get(draft.id).sections[1].text == edited.text
-    invented = [w for w in edited.warnings if w.kind == "invented_number"]
-    assert [w.text for w in invented] == ["99"]
+    # 99 is the user's own figure: a neutral 新数字, not 编造数字 (issue 11)
+    assert [w.text for w in edited.warnings if w.kind == "new_number"] == ["99"]
+    assert not [w for w in edited.warnings if w.kind == "invented_number"]
     assert {w.text for w in edited.warnings if w.kind == "missing_fact"} == set(draft.sections[1].facts)
     restored = store.undo(draft.id, 1)
     assert restored.text == original == store.get(draft.id).sections[1].text
