@@ -1,0 +1,145 @@
+"""Figures in Chinese work text: the number as written, its unit, and the label it counts.
+
+"新发展会员1,260人" → Figure(raw="1,260人", value=1260, unit="人", label="新发展会员"). Used by
+material extraction (a fact's figures), last year's summary (its indicators) and the
+year-on-year comparison (same label and unit in both years). Dates, document numbers, list
+markers and telephone numbers are not figures.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from drafter.facts import number_tokens
+from drafter.gate import _GENERIC_WORDS as GENERIC_WORDS
+from drafter.guard import _DATE as DATE_PATTERN
+from drafter.tokenize import tokenize
+
+# Units after a number, longest first so 万元 wins over 元 and 人次 over 人.
+UNITS: tuple[str, ...] = tuple(sorted(
+    {
+        "个百分点", "百分点", "%", "‰", "万元", "亿元", "千元", "元", "万人次", "人次", "万人", "人", "名",
+        "户次", "户", "家", "个", "场次", "场", "次", "期", "份", "册", "本", "项", "条", "篇", "所",
+        "支", "处", "座", "天", "小时", "学时", "课时", "批", "件", "套", "台", "间", "平方米", "公里",
+        "类", "组", "队", "届", "位", "对", "张", "幅", "部", "块", "栏", "封", "单", "笔", "起", "例",
+        "万册", "岗", "班", "节", "轮", "年度",
+    },
+    key=len, reverse=True,
+))
+# Units that count the same thing: 260名女职工 and a 台账's 人数 260 agree.
+UNIT_ALIASES = {"名": "人", "位": "人", "百分点": "个百分点", "％": "%"}
+_APPROX = "余多"  # 300余人, 300多人: kept in the raw text, not in the unit
+_UNIT_RE = "|".join(re.escape(u) for u in UNITS)
+FIGURE_RE = re.compile(
+    r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*([" + _APPROX + r"]?)\s*(" + _UNIT_RE + r"|％)?"
+)
+_NOT_FIGURE = re.compile(
+    r"[〔\[【(（]\s*20\d\d\s*[〕\]】)）]\s*\d+\s*号"  # document numbers 〔2025〕12号
+    r"|第\s*\d+\s*[期届名次批号季]"  # issue numbers, rankings
+    r"|\d{1,2}\s*[:：]\s*\d{2}"  # times of day
+    r"|\d{3,4}-\d{7,8}|1[3-9]\d{9}"  # telephone numbers
+    r"|(?m:^\s*\d{1,2}\s*[、.．](?!\d))"  # list markers
+)
+# Words between a label and its number that are not part of the label.
+_LABEL_TAIL = re.compile(r"(共计|合计|累计|总计|共有|共|达到|达|为|约|近|超过|逾|多达|计|有|了|到|至|总数)+$")
+_LABEL_HEAD = re.compile(r"^(其中|全年|今年|本年度|本年|年内|当年|上年|去年|同时|此外|另外|并|共|累计|全镇|全区|全县|全市)+")
+_CLAUSE = re.compile(r"[，,。；;：:、！？（）()“”\"\s]")
+
+
+@dataclass(frozen=True)
+class Figure:
+    raw: str  # as written: "1,260人", "300余人", "95%"
+    value: Decimal
+    unit: str  # "人" (also for 名), "万元", "%"; "" when none follows
+    label: str  # what it counts, from the words before it in the same clause
+    start: int
+    approx: bool = False
+
+    @property
+    def token(self) -> str:
+        """The number as the guard compares numbers (facts.number_tokens)."""
+        return number_tokens(self.raw)[0]
+
+    @property
+    def base(self) -> tuple[Decimal, str]:
+        """Value and unit with 万/亿 folded in, so 4.56万元 and 45600元 compare equal."""
+        for prefix, factor in (("亿", Decimal(100_000_000)), ("万", Decimal(10_000)), ("千", Decimal(1000))):
+            if self.unit.startswith(prefix) and len(self.unit) > 1:
+                return (self.value * factor).normalize(), self.unit[1:]
+        return self.value.normalize(), self.unit
+
+    @property
+    def is_rate(self) -> bool:
+        return self.unit in ("%", "‰")
+
+
+def _masked(text: str) -> str:
+    """Dates, document numbers, times and phone numbers blanked out (positions kept)."""
+    def blank(m: re.Match[str]) -> str:
+        return " " * len(m.group())
+
+    return _NOT_FIGURE.sub(blank, DATE_PATTERN.sub(blank, text))
+
+
+def figures_in(text: str) -> list[Figure]:
+    """Every figure of `text` with its unit and label, in order."""
+    masked = _masked(text)
+    out: list[Figure] = []
+    clause_start = 0
+    for m in FIGURE_RE.finditer(masked):
+        number, approx, unit = m.group(1), m.group(2), m.group(3) or ""
+        unit = UNIT_ALIASES.get(unit, unit)
+        if not unit and len(number.replace(",", "")) >= 7 and "." not in number:
+            continue  # a long bare number is an id or a phone number, not a count
+        try:
+            value = Decimal(number.replace(",", ""))
+        except InvalidOperation:
+            continue
+        label = _label(masked, clause_start, m.start()) or _label_after(masked, m.end())
+        raw = text[m.start(1) : m.end()].strip()
+        out.append(Figure(raw, value, unit, label, m.start(), approx=bool(approx)))
+        clause_start = m.end()
+    return out
+
+
+def _label(masked: str, after: int, at: int) -> str:
+    before = masked[after:at]
+    parts = _CLAUSE.split(before)
+    label = parts[-1] if parts else ""
+    label = _LABEL_TAIL.sub("", label.strip())
+    label = _LABEL_HEAD.sub("", label)
+    return label.strip()
+
+
+def _label_after(masked: str, at: int) -> str:
+    """For "300余名女职工参加": the counted noun follows the number."""
+    rest = re.split(r"\d", _CLAUSE.split(masked[at : at + 12])[0])[0]
+    return re.sub(r"(参加|参与|参赛|受益|到场|出席|报名).*$", "", rest).strip()
+
+
+def content_words(text: str) -> set[str]:
+    """The words that say what a text is about: no generic work words, numbers or single characters."""
+    return {
+        w for w in tokenize(text)
+        if len(w) >= 2 and w not in GENERIC_WORDS and not re.search(r"\d", w)
+    }
+
+
+def overlap(a: set[str], b: set[str]) -> float:
+    """Share of the smaller word set found in the other (0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def same_indicator(a: Figure, b: Figure) -> float:
+    """How surely two figures count the same thing: 0 unless the units agree; then label words."""
+    if a.unit != b.unit or not a.label or not b.label:
+        return 0.0
+    if a.label == b.label:
+        return 1.0
+    if a.label in b.label or b.label in a.label:
+        return 0.9
+    return overlap(content_words(a.label), content_words(b.label)) * 0.85
