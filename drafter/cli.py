@@ -440,7 +440,8 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
     if args.out:
         if Path(args.out).suffix.lower() not in (".yaml", ".yml"):
             raise UserError("输出的事实文件应以 .yaml 结尾，如 facts.yaml。")
-        _check_output_path(args.out)
+        if not Path(args.out).resolve().parent.is_dir():
+            raise UserError(f"保存位置不存在：{Path(args.out).parent}，请先建好文件夹。")
     materials, failed = read_materials([Path(p) for p in args.files])
     for path, reason in failed:
         say(f"跳过 {path.name}：{reason}")

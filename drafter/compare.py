@@ -75,8 +75,9 @@ def follow_up(plan: str, facts: list[str]) -> PlanFollowUp:
     scored = []
     for fact in facts:
         words = content_words(fact)
-        coverage = len(wanted & words) / len(wanted) if wanted else 0.0
         shared = len(wanted & words)
+        # covers most of the plan, or the fact is mostly about what the plan names
+        coverage = max(shared / len(wanted) if wanted else 0.0, overlap(wanted, words) if shared >= 2 else 0.0)
         if shared >= 2 or coverage >= PARTLY_COVERAGE and shared >= 1:
             scored.append((coverage, fact))
     scored.sort(key=lambda x: -x[0])
@@ -143,7 +144,7 @@ def year_on_year(indicator: str, last: Decimal | None, this: Decimal, unit: str)
             change = "持平"
         else:
             change = f"{'提高' if diff > 0 else '下降'}{points}个百分点"
-        text = f"{now}{sign}−{before}{sign}={_num(diff)}个百分点（{ROUNDING_NOTE}：{points}）"
+        text = f"{now}{sign}−{before}{sign}={'-' if diff < 0 else ''}{points}个百分点（{ROUNDING_NOTE}）"
         fact = f"{indicator}由上年的{before}{sign}{'提高' if diff > 0 else '下降'}到{now}{sign}，{change}" if diff else \
             f"{indicator}为{now}{sign}，与上年持平"
         return Change(indicator, before, now, unit, change, text, fact)
@@ -155,7 +156,7 @@ def year_on_year(indicator: str, last: Decimal | None, this: Decimal, unit: str)
     if last == 0:
         change = f"{amount}（上年为零，不计算增长率）"
         text = f"{now}−{before}={_num(diff)}；上年为零，增长率无法计算"
-        fact = f"{indicator}{now}{shown_unit}，上年为零"
+        fact = f"{indicator}{now}{shown_unit}，比上年{amount}（上年为零）"
         return Change(indicator, before, now, unit, change, text, fact)
     pct = (abs(diff) / last * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     change = f"{amount}，{rate_verb}{pct}%"

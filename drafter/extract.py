@@ -197,14 +197,14 @@ def _merged(group: list[Candidate]) -> Candidate:
                 sources.append(s)
     conflicts = _conflicts(group)
     disputed = {c["unit"] for c in conflicts}
-    # Figures only another material gives are added after the lead's text, naming that material.
+    # Figures only another material gives are added after the lead's text.
     have = {f.base for f in _figures(lead)}
     text, figures = lead.text, list(lead.figures)
     for other in others:
         extra = [f for f in _figures(other) if f.unit and f.base not in have and f.base[1] not in disputed]
         if extra:
             have.update(f.base for f in extra)
-            text += f"（另据{other.sources[0]['file']}：{'，'.join(f.label + f.raw for f in extra)}）"
+            text += f"（{'，'.join(f.label + f.raw for f in extra)}）"  # its source is in `sources`
             figures += [f.raw for f in extra]
     return Candidate(text, figures, lead.topic, sources, conflicts, lead.origin, lead.subject)
 

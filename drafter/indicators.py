@@ -45,7 +45,7 @@ _NOT_FIGURE = re.compile(
 # Words between a label and its number that are not part of the label.
 _LABEL_TAIL = re.compile(r"(共计|合计|累计|总计|共有|共|达到|达|为|约|近|超过|逾|多达|计|有|了|到|至|总数)+$")
 _LABEL_HEAD = re.compile(r"^(其中|全年|今年|本年度|本年|年内|当年|上年|去年|同时|此外|另外|并|共|累计|全镇|全区|全县|全市)+")
-_CLAUSE = re.compile(r"[，,。；;：:、！？（）()“”\"\s]")
+_CLAUSE = re.compile(r"[，,。；;：:、！？（）()\s]")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def _label(masked: str, after: int, at: int) -> str:
     label = parts[-1] if parts else ""
     label = _LABEL_TAIL.sub("", label.strip())
     label = _LABEL_HEAD.sub("", label)
-    return label.strip()
+    return re.sub(r"[“”\"‘’「」]", "", label).strip()
 
 
 def _label_after(masked: str, at: int) -> str:
