@@ -25,6 +25,16 @@ SAME_INDICATOR = 0.6
 REUSE_LIMIT = 20  # a run longer than this copied from last year's summary is 雷同 (a phrase is shorter)
 ROUNDING_NOTE = "保留一位小数，四舍五入"
 STATUS_LABELS = {"done": "已落实", "partly": "部分落实", "none": "未见落实"}
+# Verbs a plan is phrased with: sharing 新建 or 建设 does not make a fact carry out a plan, sharing
+# what is built (职工书屋) does. The work verbs of facts are extract.WORK_VERBS.
+PLAN_VERBS = frozenset("建设 深化 提升 打造 完善 扩大 持续 推动 强化 健全 丰富 做好 抓好 办好 关爱 加大 拓展 巩固 规范".split())
+
+
+def subject_words(text: str) -> set[str]:
+    """What a plan or fact is about: its content words without the verbs of doing."""
+    from drafter.extract import WORK_VERBS
+
+    return {w for w in content_words(text) if w not in PLAN_VERBS and w not in WORK_VERBS}
 
 
 @dataclass
@@ -71,21 +81,22 @@ def compare(facts: Facts, last: LastYear | None) -> Comparison:
 
 # ---- plans -----------------------------------------------------------------------------------
 def follow_up(plan: str, facts: list[str]) -> PlanFollowUp:
-    wanted = content_words(plan)
+    wanted = subject_words(plan)
     scored = []
     for fact in facts:
-        words = content_words(fact)
+        words = subject_words(fact)
         shared = len(wanted & words)
+        if not shared:
+            continue
         # covers most of the plan, or the fact is mostly about what the plan names
-        coverage = max(shared / len(wanted) if wanted else 0.0, overlap(wanted, words) if shared >= 2 else 0.0)
-        if shared >= 2 or coverage >= PARTLY_COVERAGE and shared >= 1:
+        coverage = max(shared / len(wanted), overlap(wanted, words) if shared >= 2 else 0.0)
+        if shared >= 2 or coverage >= PARTLY_COVERAGE:
             scored.append((coverage, fact))
     scored.sort(key=lambda x: -x[0])
     matched = [f for _, f in scored]
     if not matched:
         return PlanFollowUp(plan, "none")
-    best = scored[0][0]
-    status = "done" if best >= DONE_COVERAGE or len(matched) >= 2 and best >= PARTLY_COVERAGE else "partly"
+    status = "done" if scored[0][0] >= DONE_COVERAGE else "partly"
     short = _target_short(plan, matched)
     if short:
         return PlanFollowUp(plan, "partly", matched, short)

@@ -199,3 +199,9 @@ def test_gate_refuses_a_model_text_with_a_wrong_percentage(derived_facts_obj) ->
     assert right.accepted, right.reason
     wrong = judge(f"工会持续做好医疗互助保障工作。{item}，参保人数同比增长9.5%，职工参保积极性提高。", expect)
     assert not wrong.accepted and "comparison" in wrong.codes
+
+
+def test_sharing_only_a_verb_does_not_carry_out_a_plan() -> None:
+    facts = ["新建“爱心驿站”户外劳动者服务站点6个", "全年新建非公企业工会15家，新发展会员1,260人"]
+    assert follow_up("推进职工书屋建设，新建职工书屋3个", facts).status == "none"
+    assert follow_up("建设户外劳动者服务站点，打造“爱心驿站”服务品牌", facts).status == "done"
