@@ -40,6 +40,7 @@ BOILERPLATE = re.compile(
 )
 _SENTENCE = re.compile(r"[^。！？；!?;]+[。！？；!?;]?")
 _SENT_PUNCT = re.compile(r"[。！？；，,]")
+_ANAPHORA = re.compile(r"^(本次|此次|这次|该次|活动中|活动|比赛|会上|会议|期间|其中)")
 MAX_CANDIDATE_CHARS = 300
 SAME_ITEM = 0.6  # content-word overlap above which two candidates describe one activity
 SAME_WITH_FIGURE = 0.4  # … enough when they also share a figure
@@ -115,6 +116,7 @@ def extract_offline(materials: list[Material]) -> list[Candidate]:
     """Candidates from every material, not yet merged, in reading order."""
     out: list[Candidate] = []
     for material in materials:
+        previous = ""
         for block in material.blocks:
             if BOILERPLATE.search(block.text) and not block.cells:
                 continue
@@ -127,7 +129,11 @@ def extract_offline(materials: list[Material]) -> list[Candidate]:
                 continue
             if _is_heading(block):
                 continue
-            for item in _paragraph_items(block.text):
+            text = block.text
+            if _ANAPHORA.match(text) and previous and not figures_in(previous):
+                text = previous + text  # "本次比赛共有72名教职工参加" needs the paragraph that named it
+            previous = block.text
+            for item in _paragraph_items(text):
                 cand = _candidate(item, material, block.where)
                 if cand is not None:
                     out.append(cand)
@@ -159,6 +165,12 @@ def _relation(a: Candidate, b: Candidate) -> str:
     return ""
 
 
+def _likeness(a: Candidate, b: Candidate) -> float:
+    """How alike two candidates read, with shared figures counting: picks the best group."""
+    shared = {f.base for f in _figures(a) if f.unit} & {f.base for f in _figures(b) if f.unit}
+    return overlap(content_words(a.subject or a.text), content_words(b.subject or b.text)) + 0.5 * len(shared)
+
+
 def _one_figure_each(fa: list[Figure], fb: list[Figure], units: list[str]) -> bool:
     """A conflict is only claimed when each side has a single figure in the disputed unit:
     two 户 figures in one item are two different things, not a disagreement."""
@@ -170,17 +182,19 @@ def merge_candidates(cands: list[Candidate]) -> list[Candidate]:
     """Near-duplicates become one candidate keeping every source; disagreeing figures are kept
     side by side in `conflicts` (never resolved here)."""
     groups: list[list[Candidate]] = []
-    kinds: list[set[str]] = []
     for cand in cands:
+        best, best_score = -1, 0.0
         for gi, group in enumerate(groups):
-            relation = next((r for r in (_relation(m, cand) for m in group) if r), "")
-            if relation:
-                group.append(cand)
-                kinds[gi].add(relation)
-                break
-        else:
+            # every member must be the same activity: one shared word must not chain a whole 台账
+            relations = [_relation(m, cand) for m in group]
+            if all(relations):
+                score = max(_likeness(m, cand) for m in group)
+                if score > best_score:
+                    best, best_score = gi, score
+        if best < 0:
             groups.append([cand])
-            kinds.append(set())
+        else:
+            groups[best].append(cand)
     return [_merged(group) for group in groups]
 
 

@@ -38,6 +38,7 @@ FIGURE_RE = re.compile(
 _NOT_FIGURE = re.compile(
     r"[〔\[【(（]\s*20\d\d\s*[〕\]】)）]\s*\d+\s*号"  # document numbers 〔2025〕12号
     r"|第\s*\d+\s*[期届名次批号季]"  # issue numbers, rankings
+    r"|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"  # dates written 2025/4/23, 2025-04-23
     r"|\d{1,2}\s*[:：]\s*\d{2}"  # times of day
     r"|\d{3,4}-\d{7,8}|1[3-9]\d{9}"  # telephone numbers
     r"|(?m:^\s*\d{1,2}\s*[、.．](?!\d))"  # list markers
@@ -119,12 +120,18 @@ def _label_after(masked: str, at: int) -> str:
     return re.sub(r"(参加|参与|参赛|受益|到场|出席|报名).*$", "", rest).strip()
 
 
-def content_words(text: str) -> set[str]:
-    """The words that say what a text is about: no generic work words, numbers or single characters."""
-    return {
+def content_words(text: str, parts: bool = False) -> set[str]:
+    """The words that say what a text is about: no generic work words, numbers or single characters.
+    With `parts`, also the parts of long words (for short labels: 合理化建议 ~ 建议)."""
+    words = {
         w for w in tokenize(text)
         if len(w) >= 2 and w not in GENERIC_WORDS and not re.search(r"\d", w)
     }
+    if parts:
+        return words
+    # jieba's search mode also yields the parts of a long word (教职工 → 教职): counting them
+    # would make any two texts about 教职工 look alike.
+    return {w for w in words if not any(w != o and w in o for o in words)}
 
 
 def overlap(a: set[str], b: set[str]) -> float:
@@ -142,4 +149,4 @@ def same_indicator(a: Figure, b: Figure) -> float:
         return 1.0
     if a.label in b.label or b.label in a.label:
         return 0.9
-    return overlap(content_words(a.label), content_words(b.label)) * 0.85
+    return overlap(content_words(a.label, parts=True), content_words(b.label, parts=True)) * 0.85

@@ -225,3 +225,26 @@ def test_model_candidates_whose_figures_are_not_in_the_source_are_rejected(fake_
     assert model_made[0].sources == [{"file": "简报第5期.txt", "where": "第4段"}]
     assert [r["reason"] for r in report.rejected] == ["数字在原文中找不到"]
     assert not any("3间" in c.text for c in cands)
+
+
+def test_one_shared_word_does_not_chain_a_ledger_into_one_item(tmp_path: Path) -> None:
+    ledger = tmp_path / "登记表.csv"
+    ledger.write_bytes((
+        "时间,项目,参与人数,支出金额(元)\n"
+        "2025/3/7,庆三八教职工插花活动,58,2900\n"
+        "2025/5/30,教职工气排球比赛,72,3600\n"
+        "2025/12/5,教职工健康体检,128,76800\n"
+    ).encode("gbk"))
+    brief = tmp_path / "信息.txt"
+    brief.write_text("5月30日下午，校工会举办教职工气排球比赛。\n本次比赛共有8支队伍、72名教职工参加。\n"
+                     "全年教职工体检128人，体检率100%。\n", encoding="utf-8")
+    merged = extract([read_material(ledger), read_material(brief)])
+    assert len(merged) == 3
+    by_row = {s["where"]: c for c in merged for s in c.sources if s["file"] == "登记表.csv"}
+    assert "插花" in by_row["登记表 第2行"].text and len(by_row["登记表 第2行"].sources) == 1
+    volleyball = by_row["登记表 第3行"]
+    assert volleyball.text.startswith("5月30日下午，校工会举办教职工气排球比赛。本次比赛")  # the paragraph naming it
+    assert "体检率100%" in by_row["登记表 第4行"].text
+    assert not any(c.conflicts for c in merged)
+    assert by_row["登记表 第2行"].text.startswith("2025年3月7日")  # a slash date is a date, not figures
+    assert "2025" not in "".join(by_row["登记表 第2行"].figures)

@@ -232,11 +232,19 @@ def _table_blocks(sheet: str, rows: list[list[str]]) -> list[Block]:
     header = [re.sub(r"\s+", "", c) for c in rows[header_at]]
     blocks: list[Block] = []
     for n, row in enumerate(rows[header_at + 1 : MAX_ROWS], header_at + 2):
-        cells = {h: v.strip() for h, v in zip(header, row, strict=False) if h and v and v.strip()}
+        cells = {h: _date_cell(h, v.strip()) for h, v in zip(header, row, strict=False) if h and v and v.strip()}
         if not cells or _is_total_row(cells):
             continue
         blocks.append(Block(row_sentence(cells), f"{sheet} 第{n}行", cells=cells))
     return blocks
+
+
+def _date_cell(column: str, value: str) -> str:
+    """A date column's 2025/4/23 or 2025-04-23 written the Chinese way, as in the materials' text."""
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?", value)
+    if column_kind(column) == "date" and m:
+        return f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日"
+    return value
 
 
 def _is_total_row(cells: dict[str, str]) -> bool:
