@@ -16,7 +16,14 @@ from typing import Any
 
 from drafter.facts import Facts, number_tokens
 from drafter.guard import copied_passages
-from drafter.indicators import content_words, figures_in, overlap, same_indicator
+from drafter.indicators import (
+    DOING_WORDS,
+    PEOPLE_WORDS,
+    content_words,
+    figures_in,
+    overlap,
+    same_indicator,
+)
 from drafter.last_year import LastYear
 
 DONE_COVERAGE = 0.5  # share of a plan's content words one fact must carry for `done`
@@ -25,16 +32,10 @@ SAME_INDICATOR = 0.6
 REUSE_LIMIT = 20  # a run longer than this copied from last year's summary is 雷同 (a phrase is shorter)
 ROUNDING_NOTE = "保留一位小数，四舍五入"
 STATUS_LABELS = {"done": "已落实", "partly": "部分落实", "none": "未见落实"}
-# Verbs a plan is phrased with: sharing 新建 or 建设 does not make a fact carry out a plan, sharing
-# what is built (职工书屋) does. The work verbs of facts are extract.WORK_VERBS.
-PLAN_VERBS = frozenset("建设 深化 提升 打造 完善 扩大 持续 推动 强化 健全 丰富 做好 抓好 办好 关爱 加大 拓展 巩固 规范".split())
-
-
 def subject_words(text: str) -> set[str]:
-    """What a plan or fact is about: its content words without the verbs of doing."""
-    from drafter.extract import WORK_VERBS
-
-    return {w for w in content_words(text) if w not in PLAN_VERBS and w not in WORK_VERBS}
+    """What a plan or fact is about: its content words without the verbs of doing or the people
+    it is done for (教职工 in two items does not make them one)."""
+    return {w for w in content_words(text) if w not in DOING_WORDS and w not in PEOPLE_WORDS}
 
 
 @dataclass

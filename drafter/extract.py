@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from drafter.facts import looks_like_instruction, number_tokens, strip_bullet
-from drafter.indicators import Figure, content_words, figures_in, overlap
+from drafter.indicators import WORK_VERBS, Figure, content_words, figures_in, overlap
 from drafter.materials import Block, Material
 from drafter.materials.readers import column_kind
 from drafter.outline import placement_scores
@@ -24,15 +24,6 @@ from drafter.taxonomy import GENERAL_TOPIC
 if TYPE_CHECKING:
     from drafter.llm import LLMClient
 
-# Verbs that make a sentence a piece of work done (not a greeting, a date line or a notice).
-WORK_VERBS: tuple[str, ...] = (
-    "开展", "组织", "举办", "举行", "召开", "慰问", "走访", "发放", "资助", "新建", "建立", "组建", "建成",
-    "发展", "签订", "培训", "参加", "参与", "参赛", "完成", "投入", "筹集", "帮扶", "救助", "表彰", "评选",
-    "命名", "接待", "受理", "调解", "化解", "覆盖", "惠及", "受益", "推荐", "选树", "落实", "办理", "送去",
-    "承办", "录入", "吸纳", "服务", "解决", "提供", "购买", "拨付", "支出", "使用", "达到", "提出", "采纳",
-    "征集", "排查", "整改", "检查", "宣讲", "授课", "举荐", "创建", "打造", "设立", "配备", "新增", "入会",
-    "签约", "协商", "讨薪", "追回", "捐赠", "捐款", "看望", "体检", "疗休养", "达标", "获评", "获得", "荣获",
-)
 BOILERPLATE = re.compile(
     r"^\s*(来源|供稿|编辑|责任编辑|审核|审稿|校对|撰稿|撰稿人|通讯员|摄影|图片|发布时间|发布日期|发布人|"
     r"阅读|点击|浏览|联系电话|电话|联系人|地址|邮箱|附件|抄送|印发|主办|主送|签发|报送|送|发)\s*[:：]"

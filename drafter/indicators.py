@@ -17,6 +17,25 @@ from drafter.gate import _GENERIC_WORDS as GENERIC_WORDS
 from drafter.guard import _DATE as DATE_PATTERN
 from drafter.tokenize import tokenize
 
+# Verbs that make a sentence a piece of work done (not a greeting, a date line or a notice).
+WORK_VERBS: tuple[str, ...] = (
+    "开展", "组织", "举办", "举行", "召开", "慰问", "走访", "发放", "资助", "新建", "建立", "组建", "建成",
+    "发展", "签订", "培训", "参加", "参与", "参赛", "完成", "投入", "筹集", "帮扶", "救助", "表彰", "评选",
+    "命名", "接待", "受理", "调解", "化解", "覆盖", "惠及", "受益", "推荐", "选树", "落实", "办理", "送去",
+    "承办", "录入", "吸纳", "服务", "解决", "提供", "购买", "拨付", "支出", "使用", "达到", "提出", "采纳",
+    "征集", "排查", "整改", "检查", "宣讲", "授课", "举荐", "创建", "打造", "设立", "配备", "新增", "入会",
+    "签约", "协商", "讨薪", "追回", "捐赠", "捐款", "看望", "体检", "疗休养", "达标", "获评", "获得", "荣获",
+)
+# Verbs a plan is phrased with: sharing 新建 or 建设 does not make a fact carry out a plan, sharing
+# what is built (职工书屋) does.
+PLAN_VERBS = frozenset("建设 深化 提升 打造 完善 扩大 持续 推动 强化 健全 丰富 做好 抓好 办好 关爱 加大 拓展 巩固 规范".split())
+DOING_WORDS = frozenset(WORK_VERBS) | PLAN_VERBS
+# Verbs a label may start with that do not change what it counts (签订集体合同 ~ 集体合同).
+LABEL_VERBS = PLAN_VERBS | frozenset("开展 组织 举办 举行 召开 新建 建立 组建 建成 发展 签订 发放 完成 新增 达到 "
+                                     "提供 使用 拨付 筹集 投入 走访 累计".split())
+# Who work is done for: shared by items about different things.
+PEOPLE_WORDS = frozenset("职工 教职工 员工 教师 老师 工人 群众 同志 全体 干部职工 会员 广大职工".split())
+
 # Units after a number, longest first so 万元 wins over 元 and 人次 over 人.
 UNITS: tuple[str, ...] = tuple(sorted(
     {
@@ -57,6 +76,7 @@ class Figure:
     label: str  # what it counts, from the words before it in the same clause
     start: int
     approx: bool = False
+    label_after: bool = False  # the label is the noun after the number ("72名教职工")
 
     @property
     def token(self) -> str:
@@ -98,9 +118,11 @@ def figures_in(text: str) -> list[Figure]:
             value = Decimal(number.replace(",", ""))
         except InvalidOperation:
             continue
-        label = _label(masked, clause_start, m.start()) or _label_after(masked, m.end())
+        label = _label(masked, clause_start, m.start())
+        after = not label
+        label = label or _label_after(masked, m.end())
         raw = text[m.start(1) : m.end()].strip()
-        out.append(Figure(raw, value, unit, label, m.start(), approx=bool(approx)))
+        out.append(Figure(raw, value, unit, label, m.start(), approx=bool(approx), label_after=after))
         clause_start = m.end()
     return out
 
@@ -147,6 +169,11 @@ def same_indicator(a: Figure, b: Figure) -> float:
         return 0.0
     if a.label == b.label:
         return 1.0
-    if a.label in b.label or b.label in a.label:
-        return 0.9
+    if a.label_after or b.label_after:
+        return 0.0  # "72名教职工参加": a weak label, only an equal one is the same indicator
+    short, long = sorted((a.label, b.label), key=len)
+    if short in long:
+        rest = long.replace(short, "", 1)
+        # 新发展会员 ~ 发展会员; 教职工体检 is not 教职工
+        return 0.9 if not (content_words(rest) - LABEL_VERBS) else 0.0
     return overlap(content_words(a.label, parts=True), content_words(b.label, parts=True)) * 0.85

@@ -205,3 +205,21 @@ def test_sharing_only_a_verb_does_not_carry_out_a_plan() -> None:
     facts = ["新建“爱心驿站”户外劳动者服务站点6个", "全年新建非公企业工会15家，新发展会员1,260人"]
     assert follow_up("推进职工书屋建设，新建职工书屋3个", facts).status == "none"
     assert follow_up("建设户外劳动者服务站点，打造“爱心驿站”服务品牌", facts).status == "done"
+
+
+def test_indicators_match_on_what_they_count() -> None:
+    from drafter.indicators import figures_in, same_indicator
+
+    def fig(text: str):
+        return figures_in(text)[0]
+
+    assert same_indicator(fig("全年新发展会员1,260人"), fig("发展会员1,200人")) >= 0.6
+    assert same_indicator(fig("教职工体检115人"), fig("教职工体检128人")) == 1.0
+    assert same_indicator(fig("共有72名教职工参加"), fig("教职工体检115人")) == 0.0  # a noun after the number
+    assert same_indicator(fig("教职工体检115人"), fig("教职工115人")) == 0.0
+    assert same_indicator(fig("发放慰问金9.6万元"), fig("走访慰问困难职工48户")) == 0.0  # units differ
+
+
+def test_people_words_alone_do_not_carry_out_a_plan() -> None:
+    facts = ["庆三八教职工插花活动，参与人数58人", "举办教职工气排球比赛，72名教职工参加"]
+    assert follow_up("组建教职工羽毛球队", facts).status == "none"
