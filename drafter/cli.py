@@ -522,21 +522,20 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _with_last_year(facts: Any, path: str | None) -> tuple[Any, Any]:
-    """For `draft --last-year`: the facts with the computed year-on-year items added (and the
-    plans of last year no fact carried out named as problems), and the parsed summary."""
+    """For `draft --last-year`: the facts with each computed change written after its figure (and
+    last year's plans no fact carried out named as problems), and the parsed summary."""
     if not path:
         return facts, None
-    from drafter.compare import compare, derived_facts
+    from drafter.compare import compare, with_changes
 
     last = _load_last_year_or_fail(path)
     result = compare(facts, last)
-    derived = [f for f in derived_facts(result.changes) if f not in facts.facts]
     for c in result.changes:
         say(f"同比（程序计算）：{c.indicator} {c.change}　算式：{c.text}")
     not_done = [f"上年提出的“{p.plan}”尚未落实" for p in result.plans if p.status == "none"]
     for w in result.warnings:
         say(f"提示：{w}")
-    facts.facts = facts.facts + derived
+    facts.facts = with_changes(facts.facts, result.changes)
     facts.problems = facts.problems + [n for n in not_done if n not in facts.problems]
     return facts, last
 

@@ -10,6 +10,7 @@ here (never by a model), and the genre's structure checks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -55,6 +56,7 @@ class Change:
     change: str  # 增加60人，增长5.0%
     text: str  # the arithmetic: （1260−1200）÷1200×100%≈5.0%
     fact: str  # the derived fact offered to the draft
+    source: str = ""  # this year's fact the figure comes from
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -131,7 +133,9 @@ def year_on_year_changes(facts: Facts, last: LastYear) -> list[Change]:
                     best, best_i = score, i
             if best >= SAME_INDICATOR:
                 used.add(best_i)
-                changes.append(year_on_year(this.label, last.figures[best_i].value, this.value, this.unit))
+                change = year_on_year(this.label, last.figures[best_i].value, this.value, this.unit)
+                change.source = fact
+                changes.append(change)
     return changes
 
 
@@ -178,8 +182,30 @@ def year_on_year(indicator: str, last: Decimal | None, this: Decimal, unit: str)
 
 
 def derived_facts(changes: list[Change]) -> list[str]:
-    """The computed changes as fact items a draft may use (only those with something to say)."""
+    """The computed changes as fact items of their own (only those with something to say)."""
     return [c.fact for c in changes if c.fact]
+
+
+def with_changes(facts: list[str], changes: list[Change]) -> list[str]:
+    """This year's facts with each computed change written right after its figure:
+    "收到提案15件" → "收到提案15件（比上年增加3件，增长25.0%）". A change whose fact is not in
+    the list is added as a derived fact of its own."""
+    out = list(facts)
+    for c in changes:
+        if not c.fact:
+            continue
+        i = facts.index(c.source) if c.source in facts else -1  # `out[i]` may hold an earlier change
+        figure = next((f for f in figures_in(c.source) if f.unit == c.unit and _num(f.value) == c.this), None)
+        if i < 0 or figure is None:
+            out.append(c.fact)
+            continue
+        clause = "与上年持平" if c.change == "持平" else "比上年" + c.change.replace("（上年为零，不计算增长率）", "，上年为零")
+        m = re.search(re.escape(figure.raw) + r"(?!（比上年|（与上年)", out[i])
+        if m is None:
+            out.append(c.fact)
+            continue
+        out[i] = f"{out[i][: m.end()]}（{clause}）{out[i][m.end() :]}"
+    return out
 
 
 # ---- structure checks ------------------------------------------------------------------------

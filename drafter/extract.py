@@ -209,9 +209,15 @@ def _merged(group: list[Candidate]) -> Candidate:
         extra = [f for f in _figures(other) if f.unit and f.base not in have and f.base[1] not in disputed]
         if extra:
             have.update(f.base for f in extra)
-            text += f"（{'，'.join(f.label + f.raw for f in extra)}）"  # its source is in `sources`
+            text = _with_clause(text, "，".join(f.label + f.raw for f in extra))  # source: in `sources`
             figures += [f.raw for f in extra]
     return Candidate(text, figures, lead.topic, sources, conflicts, lead.origin, lead.subject)
+
+
+def _with_clause(text: str, clause: str) -> str:
+    """Append a clause before the closing stop: "…历时两天。" → "…历时两天，支出金额3600元。"."""
+    body = text.rstrip("。；;.")
+    return f"{body}，{clause}{text[len(body):] or ''}"
 
 
 def _conflicts(group: list[Candidate]) -> list[dict[str, Any]]:

@@ -122,7 +122,7 @@ def test_draft_with_last_year_offline_carries_the_computed_changes(data_dir: Pat
     assert "同比（程序计算）：参保率 提高4.0个百分点" in result.stderr
     draft = json.loads(out.read_text(encoding="utf-8"))
     body = "".join(s["text"] for s in draft["sections"])
-    assert "比上年增加150人，增长8.8%" in body
+    assert "参保职工1,850人（比上年增加150人，增长8.8%）" in body
     assert "上年提出的“加强班组工会建设，开展优秀班组工会评选”尚未落实" in body  # named as a problem
     assert "与上年总结雷同" in result.stderr
 

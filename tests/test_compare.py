@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from drafter.compare import compare, derived_facts, follow_up, reused_from, year_on_year
+from drafter.compare import (
+    compare,
+    derived_facts,
+    follow_up,
+    reused_from,
+    with_changes,
+    year_on_year,
+)
 from drafter.draft import Draft, Section, Signoff
 from drafter.export import export_json
 from drafter.facts import load_facts, parse_facts
@@ -223,3 +230,13 @@ def test_indicators_match_on_what_they_count() -> None:
 def test_people_words_alone_do_not_carry_out_a_plan() -> None:
     facts = ["庆三八教职工插花活动，参与人数58人", "举办教职工气排球比赛，72名教职工参加"]
     assert follow_up("组建教职工羽毛球队", facts).status == "none"
+
+
+def test_changes_are_written_after_their_figure() -> None:
+    facts = load_facts(DATA / "facts_2024.yaml")
+    result = compare(facts, read_last_year(DATA / "上年总结2023.txt"))
+    written = with_changes(facts.facts, result.changes)
+    assert len(written) == len(facts.facts)
+    joined = "\n".join(written)
+    assert "参保职工1,850人（比上年增加150人，增长8.8%），参保率达到96%（比上年提高4.0个百分点）" in joined
+    assert "新建“妈咪小屋”2间（比上年增加2间，上年为零）" in joined
