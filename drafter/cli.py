@@ -533,6 +533,8 @@ def _with_last_year(facts: Any, path: str | None) -> tuple[Any, Any]:
     for c in result.changes:
         say(f"同比（程序计算）：{c.indicator} {c.change}　算式：{c.text}")
     not_done = [f"上年提出的“{p.plan}”尚未落实" for p in result.plans if p.status == "none"]
+    for item in not_done:
+        say(f"提示：没有找到落实这条上年打算的事实，已写入存在问题（如已落实，请补充事实）：{item}")
     for w in result.warnings:
         say(f"提示：{w}")
     facts.facts = with_changes(facts.facts, result.changes)
