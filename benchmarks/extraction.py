@@ -16,9 +16,10 @@ from typing import Any
 
 import yaml
 
-from drafter.compare import compare
+from drafter.compare import compare, with_changes
 from drafter.extract import Candidate, extract
 from drafter.facts import load_facts, number_tokens
+from drafter.guard import unsupported_comparisons
 from drafter.last_year import read_last_year
 from drafter.materials import read_material, read_materials
 
@@ -71,7 +72,12 @@ def extraction_scores(truth: dict[str, Any]) -> dict[str, Any]:
 
 
 def compare_scores(truth: dict[str, Any]) -> dict[str, Any]:
-    result = compare(load_facts(HERE / "facts_2025.yaml"), read_last_year(HERE / "last_year_2024.docx"))
+    facts = load_facts(HERE / "facts_2025.yaml")
+    result = compare(facts, read_last_year(HERE / "last_year_2024.docx"))
+    # The guard on a model's text: the computed percentage passes, a model's own one is flagged.
+    facts.facts = with_changes(facts.facts, result.changes)
+    right = "全年新发展会员1,260人，比上年增长5.0%。"
+    wrong = "全年新发展会员1,260人，比上年增长6.2%，工会组建率提高4个百分点。"
     statuses = []
     for want in truth["plans"]:
         got = next((p for p in result.plans if want["plan"] in p.plan), None)
@@ -92,6 +98,8 @@ def compare_scores(truth: dict[str, Any]) -> dict[str, Any]:
         "extra_changes": extra,
         "warnings_expected_found": f"{len(warnings_found)}/{len(truth['warnings'])}",
         "warnings": result.warnings,
+        "guard_right_text_flags": unsupported_comparisons(right, facts),
+        "guard_wrong_text_flags": unsupported_comparisons(wrong, facts),
     }
 
 
@@ -123,6 +131,8 @@ def main() -> None:
         print(f"  {mark} {c['indicator']}：应为 {c['want']}，得到 {c['got']}　{c['text']}")
     for e in cmp_["extra_changes"]:
         print(f"  多出的比较：{e}")
+    print(f"模型自算的增减比较：正确的 5.0% 被标出 {cmp_['guard_right_text_flags']}，"
+          f"错误的 6.2%、4个百分点被标出 {cmp_['guard_wrong_text_flags']}")
     print(f"结构提示：预期的 {cmp_['warnings_expected_found']} 条已发出")
     for w in cmp_["warnings"]:
         print(f"  - {w}")

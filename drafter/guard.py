@@ -49,11 +49,13 @@ _COMPARISON = re.compile(
 
 
 def comparison_figures(text: str) -> list[str]:
-    """The figures of the comparisons in `text`, as number tokens ("5%", "3", "60")."""
+    """The figures of the comparisons in `text`, as number tokens ("5%", "3个百分点", "60")."""
     out: list[str] = []
     for m in _COMPARISON.finditer(text):
         figure = m.group(1) or m.group(2)
-        out.extend(number_tokens(figure.replace("个百分点", "").replace("百分点", "")))
+        # 4个百分点 is not 增加4户: the kind of change stays with its number
+        kind = "个百分点" if "百分点" in figure else next((k for k in ("倍", "成") if k in figure), "")
+        out.extend(n + kind for n in number_tokens(figure.replace("个百分点", "").replace("百分点", "")))
     return out
 
 

@@ -240,3 +240,9 @@ def test_changes_are_written_after_their_figure() -> None:
     joined = "\n".join(written)
     assert "参保职工1,850人（比上年增加150人，增长8.8%），参保率达到96%（比上年提高4.0个百分点）" in joined
     assert "新建“妈咪小屋”2间（比上年增加2间，上年为零）" in joined
+
+
+def test_percentage_points_are_not_matched_by_a_count_with_the_same_number(derived_facts_obj) -> None:
+    facts = derived_facts_obj  # has 比上年增加4件 (提案) and 提高4.0个百分点 (参保率)
+    assert unsupported_comparisons("参保率提高4个百分点。", facts) == []
+    assert unsupported_comparisons("参保率提高7个百分点，立案数同比增加4件。", facts) == ["7个百分点"]
