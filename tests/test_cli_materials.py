@@ -149,3 +149,38 @@ def test_a_model_writing_a_wrong_percentage_is_refused(data_dir: Path, tmp_path:
     fallback = [s for s in draft["sections"] if s["origin"] == "fallback"]
     assert fallback and any("增减比较" in s["origin_reason"] for s in fallback)
     assert any(s["origin"] == "llm" for s in draft["sections"])
+
+
+def test_extract_with_a_model_keeps_only_candidates_found_in_the_source(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    def responder(request: dict[str, Any]) -> str:
+        prompt = _text_of(request["messages"][-1]["content"])
+        if "[第4段]" not in prompt:
+            return ""
+        return "\n".join([
+            json.dumps({"text": "厂工会组织女职工“两癌”免费筛查，156名女职工参加", "where": "第4段"}, ensure_ascii=False),
+            json.dumps({"text": "征集提案30件", "where": "第7段"}, ensure_ascii=False),  # the brief says 26
+        ])
+
+    fake_llm.responder = responder
+    result = drafter(tmp_path, "facts", "extract", str(DATA / "简报第5期.txt"), "--json", **fake_llm.env())
+    assert result.returncode == 0, result.stderr
+    clean(result)
+    assert "大模型提取：采用 1 条，舍弃 1 条" in result.stderr
+    data = json.loads(result.stdout)
+    assert any(c["origin"] == "model" and "156" in c["text"] for c in data)
+    assert not any("30件" in c["text"] for c in data)
+    assert "test-key" not in result.stderr + result.stdout
+
+
+def test_more_candidates_than_the_facts_limit_are_kept_as_comments(tmp_path: Path) -> None:
+    from drafter.extract import Candidate
+    from drafter.facts import MAX_FACTS
+    from drafter.materials.facts_file import facts_yaml
+
+    cands = [Candidate(f"开展第{n}项活动，参加{n + 10}人", [f"{n + 10}人"], "综合", [{"file": "台账.csv", "where": f"第{n}行"}])
+             for n in range(1, MAX_FACTS + 6)]
+    path = tmp_path / "facts.yaml"
+    path.write_text(facts_yaml(cands, "某厂工会", "企业工会", 2025), encoding="utf-8")
+    facts = load_facts(path)
+    assert len(facts.facts) == MAX_FACTS
+    assert f"参加{MAX_FACTS + 15}人" in path.read_text(encoding="utf-8")  # written, as a comment
