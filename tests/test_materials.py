@@ -248,3 +248,25 @@ def test_one_shared_word_does_not_chain_a_ledger_into_one_item(tmp_path: Path) -
     assert not any(c.conflicts for c in merged)
     assert by_row["登记表 第2行"].text.startswith("2025年3月7日")  # a slash date is a date, not figures
     assert "2025" not in "".join(by_row["登记表 第2行"].figures)
+
+
+def test_a_ledger_table_inside_a_word_file_is_read_row_by_row(tmp_path: Path) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("2025年5月，校工会组织教职工开展健步走活动，参加教职工80人。")
+    table = doc.add_table(rows=3, cols=4)
+    for r, values in enumerate([("日期", "活动名称", "人数", "金额（元）"),
+                                ("2025年3月8日", "庆三八插花活动", "58", "2900"),
+                                ("2025年9月10日", "教师节慰问退休教职工", "36", "10800")]):
+        for c, v in enumerate(values):
+            table.cell(r, c).text = v
+    path = tmp_path / "台账.docx"
+    doc.save(str(path))
+    m = read_material(path)
+    rows = [b for b in m.blocks if b.cells]
+    assert [b.where for b in rows] == ["表1 第2行", "表1 第3行"]
+    assert rows[1].cells["活动名称"] == "教师节慰问退休教职工" and "人数36人" in rows[1].text
+    assert not any("2900" in b.text for b in m.blocks if not b.cells)  # not read twice
+    cands = extract([m])
+    assert len(cands) == 3

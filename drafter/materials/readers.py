@@ -110,13 +110,15 @@ def _text_material(path: Path, data: bytes) -> Material:
             paragraphs = read_docx_paragraphs(path)
         except DocxReadError as exc:
             raise MaterialError(str(exc)) from None
+        tables, row_lines = _docx_tables(path)
         blocks = [
             Block(text.strip(), f"第{n}段", heading=level is not None)
             for n, (text, level) in enumerate(((t, lv) for t, lv in paragraphs if t.strip()), 1)
+            if text.strip() not in row_lines  # a 台账 table's rows are read as rows below
         ]
-        if not blocks:
+        if not blocks and not tables:
             raise MaterialError("文档没有正文")
-        return Material(path, "docx", blocks)
+        return Material(path, "docx", blocks + tables)
     try:
         loaded = load_file(path, data, MAX_BYTES)
     except LoadError as exc:
@@ -124,6 +126,28 @@ def _text_material(path: Path, data: bytes) -> Material:
     lines = [ln.strip().lstrip("#").strip() for ln in loaded.text.split("\n")]
     blocks = [Block(ln, f"第{n}段") for n, ln in enumerate((ln for ln in lines if ln), 1)]
     return Material(path, "text", blocks)
+
+
+def _docx_tables(path: Path) -> tuple[list[Block], set[str]]:
+    """Word tables that are a 台账 (found by their header), as row blocks; and those rows' text
+    as the paragraph reader gives it (cells joined by spaces), so they are not read twice."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    blocks: list[Block] = []
+    lines: set[str] = set()
+    for n, table in enumerate(Document(str(path)).tables, 1):
+        rows = [
+            [" ".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.p_lst).strip() for tc in tr.tc_lst]
+            for tr in table._tbl.tr_lst
+        ]
+        try:
+            found = _table_blocks(f"表{n}", rows)
+        except MaterialError:
+            continue  # a layout table, not a 台账: its text stays as paragraphs
+        blocks.extend(found)
+        lines.update(" ".join(c for c in row if c) for row in rows)
+    return blocks, lines
 
 
 # ---- PDF -------------------------------------------------------------------------------------
