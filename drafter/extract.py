@@ -31,10 +31,12 @@ BOILERPLATE = re.compile(
 )
 _SENTENCE = re.compile(r"[^。！？；!?;]+[。！？；!?;]?")
 _SENT_PUNCT = re.compile(r"[。！？；，,]")
+_NEW_ITEM = re.compile(r"^(\d{1,2}\s*月|\d{4}\s*年|[一二三四五六七八九十]{1,3}月|同时|此外|另外|[一二三四五六七八九十]是)")
 _ANAPHORA = re.compile(r"^(本次|此次|这次|该次|活动中|活动|比赛|会上|会议|期间|其中)")
 MAX_CANDIDATE_CHARS = 300
 SAME_ITEM = 0.6  # content-word overlap above which two candidates describe one activity
 SAME_WITH_FIGURE = 0.4  # … enough when they also share a figure
+SAME_WITH_FIGURES = 0.2  # … when they share two
 
 
 @dataclass
@@ -96,11 +98,15 @@ def _paragraph_items(text: str) -> list[str]:
             continue
         if groups and not is_work(sentence) and figures_in(sentence) and len(groups[-1]) < MAX_CANDIDATE_CHARS:
             groups[-1] += sentence
-        elif groups and is_work(sentence) and not figures_in(groups[-1]) and len(groups[-1]) < 60:
-            groups[-1] += sentence  # "为关爱困难职工，" + "走访慰问46户。" reads as one item
+        elif (groups and not figures_in(groups[-1]) and len(groups[-1]) < 80
+              and (_ANAPHORA.match(sentence) or is_work(sentence) and not _NEW_ITEM.match(sentence))):
+            # "举办气排球比赛。" + "本次比赛共有72名教职工参加。" is one item; a sentence opening
+            # with its own time ("1月，…") starts another
+            groups[-1] += sentence
         else:
             groups.append(sentence)
-    return groups
+    # an item cut at "；" ends as a sentence does
+    return [g[:-1] + "。" if g.endswith(("；", ";")) else g for g in groups]
 
 
 def extract_offline(materials: list[Material]) -> list[Candidate]:
@@ -147,6 +153,8 @@ def _relation(a: Candidate, b: Candidate) -> str:
     units_b = {f.base[1]: f.base[0] for f in fb if f.unit}
     differ = [u for u in units_a.keys() & units_b.keys()
               if units_a[u] != units_b[u] and (units_a[u], u) not in shared]
+    if len(shared) >= 2 and words >= SAME_WITH_FIGURES:  # two equal figures: the same activity told twice
+        return "same"
     if shared and words >= SAME_WITH_FIGURE:
         return "conflict" if differ and words >= SAME_ITEM else "same"
     if words >= SAME_ITEM and differ and not shared and _one_figure_each(fa, fb, differ):

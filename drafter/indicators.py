@@ -147,7 +147,7 @@ def content_words(text: str, parts: bool = False) -> set[str]:
     With `parts`, also the parts of long words (for short labels: 合理化建议 ~ 建议)."""
     words = {
         w for w in tokenize(text)
-        if len(w) >= 2 and w not in GENERIC_WORDS and not re.search(r"\d", w)
+        if len(w) >= 2 and w not in GENERIC_WORDS and w not in UNITS and not re.search(r"\d", w)
     }
     if parts:
         return words

@@ -270,3 +270,24 @@ def test_a_ledger_table_inside_a_word_file_is_read_row_by_row(tmp_path: Path) ->
     assert not any("2900" in b.text for b in m.blocks if not b.cells)  # not read twice
     cands = extract([m])
     assert len(cands) == 3
+
+
+def test_a_long_brief_paragraph_gives_one_item_per_activity_and_meets_the_ledger(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["月份", "工作事项", "参与/受益人数", "资金(万元)", "责任人"])
+    sheet.append(["1月", "春节送温暖慰问困难职工", "46户", "9.2", "李某"])
+    ledger = tmp_path / "台账.xlsx"
+    book.save(str(ledger))
+    brief = tmp_path / "简报.txt"
+    brief.write_text(
+        "今年以来，镇总工会坚持把困难职工帮扶作为重中之重。1月，镇总工会联合镇民政办走访慰问困难职工46户，"
+        "发放慰问金9.2万元；8月，开展金秋助学活动，资助困难职工子女18名，发放助学金5.4万元。\n", encoding="utf-8")
+    cands = extract([read_material(ledger), read_material(brief)])
+    texts = [c.text for c in cands]
+    assert texts == ["1月，镇总工会联合镇民政办走访慰问困难职工46户，发放慰问金9.2万元。",
+                     "8月，开展金秋助学活动，资助困难职工子女18名，发放助学金5.4万元。"]
+    assert len(cands[0].sources) == 2  # two equal figures: the ledger row is the same activity
+    assert "李某" not in " ".join(texts)

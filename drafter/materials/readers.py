@@ -24,7 +24,8 @@ HEADER_SCAN_ROWS = 15
 # Column names of a 台账, by what the column holds. A row with at least two of these kinds is
 # the header. "figure" columns hold the counts and amounts that become a fact's figures.
 COLUMN_KINDS: dict[str, tuple[str, ...]] = {
-    "seq": ("序号", "编号", "No", "NO", "no."),  # row numbers: not part of the activity
+    # row numbers and the people in charge: not part of the activity
+    "skip": ("序号", "编号", "No", "NO", "no.", "责任人", "负责人", "经办人", "联系人", "联系电话", "填表人"),
     "date": ("日期", "时间", "月份", "开展时间", "活动时间"),
     "item": ("活动", "项目", "内容", "名称", "事项", "工作", "主题"),
     "figure": ("人数", "人次", "参加", "参与", "户数", "金额", "经费", "资金", "数量", "场次", "次数",
@@ -234,7 +235,7 @@ def _cell_text(value: object) -> str:
 def column_kind(name: str) -> str | None:
     """What a 台账 column holds, from its name (date, item, figure, place, note), or None."""
     compact = re.sub(r"\s+", "", name)
-    for kind in ("seq", "date", "figure", "item", "place", "note"):
+    for kind in ("skip", "date", "figure", "item", "place", "note"):
         if any(cue in compact for cue in COLUMN_KINDS[kind]):
             return kind
     return None
@@ -243,7 +244,7 @@ def column_kind(name: str) -> str | None:
 def _find_header(rows: list[list[str]]) -> int | None:
     best, best_kinds = None, 1
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        kinds = {column_kind(c) for c in row if c} - {None, "seq"}
+        kinds = {column_kind(c) for c in row if c} - {None, "skip"}
         if len(kinds) > best_kinds and ("item" in kinds or "figure" in kinds):
             best, best_kinds = i, len(kinds)
     return best
