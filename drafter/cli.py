@@ -450,7 +450,9 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
     llm = None if args.offline else _materials_llm(settings)
     report = ModelReport()
     candidates = extract(materials, llm, report)
-    if llm is not None:
+    if llm is not None and report.failed:
+        say("大模型暂时无法使用，已按规则提取（与 --offline 相同）。")
+    elif llm is not None:
         say(f"大模型提取：采用 {report.accepted} 条，舍弃 {len(report.rejected)} 条（数字在原文中找不到等）。")
     if not candidates:
         raise UserError("素材中没有找到带数字的工作事项。", exit_code=1)

@@ -257,6 +257,7 @@ class ModelReport:
     asked: int = 0
     accepted: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)  # {text, reason}
+    failed: bool = False  # the model could not be used: the offline candidates stand
 
 
 def extract_with_model(materials: list[Material], llm: LLMClient, report: ModelReport | None = None) -> list[Candidate]:
@@ -274,9 +275,9 @@ def extract_with_model(materials: list[Material], llm: LLMClient, report: ModelR
             report.asked += 1
             try:
                 answer = llm.chat([{"role": "user", "content": prompt}], temperature=0.0)
-            except Exception as exc:  # noqa: BLE001 - any model failure leaves the offline result
-                report.rejected.append({"text": material.name, "reason": f"大模型未能提取：{exc}"})
-                continue
+            except Exception:  # noqa: BLE001 - any model failure leaves the offline result
+                report.failed = True  # a model that failed once is not asked again for the rest
+                return out
             by_where = {b.where: b for b in chunk}
             for item in _json_items(answer):
                 cand = _checked_model_item(item, material, by_where, report)

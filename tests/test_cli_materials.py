@@ -184,3 +184,14 @@ def test_more_candidates_than_the_facts_limit_are_kept_as_comments(tmp_path: Pat
     facts = load_facts(path)
     assert len(facts.facts) == MAX_FACTS
     assert f"参加{MAX_FACTS + 15}人" in path.read_text(encoding="utf-8")  # written, as a comment
+
+
+def test_extract_with_an_unusable_model_falls_back_to_the_rules(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    env = fake_llm.env()
+    env["OPENAI_API_KEY"] = "wrong-key"  # the server answers 401
+    result = drafter(tmp_path, "facts", "extract", str(DATA / "简报第5期.txt"), "--json",
+                     DRAFTER_LLM_RETRIES="0", **env)
+    assert result.returncode == 0, result.stderr
+    clean(result)
+    assert "已按规则提取" in result.stderr and "wrong-key" not in result.stderr
+    assert json.loads(result.stdout) and len(fake_llm.chat_requests) <= 1
