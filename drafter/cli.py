@@ -185,6 +185,7 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     facts = _load_facts_or_fail(args.facts)
     outline = _outline_or_none(getattr(args, "outline", None), facts)
     _check_output_path(args.out)
+    facts, last_year = _with_last_year(facts, getattr(args, "last_year", None))
     for rejected in facts.rejected:
         say(f"提示：已忽略一条疑似对模型的指令：{rejected.text[:40]}")
     say(llm_status(settings) if not args.offline else "离线模式（--offline）。")
@@ -197,6 +198,7 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     except UserError as exc:  # e.g. the disk filled up: the draft itself is saved, say where
         say(f"草稿编号：{draft.id}（草稿已保存，但没能写入输出文件）")
         raise UserError(f"{exc.message}\n可以换一个位置再导出：drafter export {draft.id} -o 文件名.docx") from exc
+    _report_last_year_reuse(draft, last_year)
     total = sum(len(s.text) for s in draft.sections)
     warnings = sum(len(s.warnings) for s in draft.sections)
     from drafter.draft import MODE_LABELS
@@ -390,6 +392,7 @@ def _add_drafting_commands(sub: Any) -> None:
     p.add_argument("--offline", action="store_true", help="不使用大模型")
     p.add_argument("--json", action="store_true", help="打印草稿 JSON")
     p.add_argument("--outline", help="按修改过的提纲文件成稿（drafter outline 生成）")
+    p.add_argument("--last-year", help="上年总结（对照打算落实情况，计算同比数据）")
 
     def section_arg(q: Any) -> None:
         q.add_argument("draft_id", help="草稿编号")
@@ -444,6 +447,150 @@ def _add_drafting_commands(sub: Any) -> None:
     p = sub.add_parser("serve", help="启动网页界面")
     p.add_argument("--host", help="监听地址（默认 127.0.0.1，或 DRAFTER_HOST）")
     p.add_argument("--port", type=int, help="端口（默认 7860，或 DRAFTER_PORT）")
+
+
+# ---- materials: facts extract / compare (issue 12) ---------------------------------------
+@command("facts")
+def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
+    """`drafter facts extract FILE…`: candidate facts from the year's materials."""
+    from drafter.extract import ModelReport, extract
+    from drafter.facts import FactsError
+    from drafter.materials import read_materials
+    from drafter.materials.facts_file import facts_yaml, guess_unit_and_year, unit_type_for
+
+    if args.out:
+        if Path(args.out).suffix.lower() not in (".yaml", ".yml"):
+            raise UserError("输出的事实文件应以 .yaml 结尾，如 facts.yaml。")
+        if not Path(args.out).resolve().parent.is_dir():
+            raise UserError(f"保存位置不存在：{Path(args.out).parent}，请先建好文件夹。")
+    materials, failed = read_materials([Path(p) for p in args.files])
+    for path, reason in failed:
+        say(f"跳过 {path.name}：{reason}")
+    if not materials:
+        raise UserError("没有可以读取的素材文件，请检查文件。", exit_code=1)
+    llm = None if args.offline else _materials_llm(settings)
+    report = ModelReport()
+    candidates = extract(materials, llm, report)
+    if llm is not None and report.failed:
+        say("大模型暂时无法使用，已按规则提取（与 --offline 相同）。")
+    elif llm is not None:
+        say(f"大模型提取：采用 {report.accepted} 条，舍弃 {len(report.rejected)} 条（数字在原文中找不到等）。")
+    if not candidates:
+        raise UserError("素材中没有找到带数字的工作事项。", exit_code=1)
+    conflicts = sum(1 for c in candidates if c.conflicts)
+    say(f"从 {len(materials)} 个文件中提取到 {len(candidates)} 条候选事实"
+        + (f"，其中 {conflicts} 条各材料数字不一致，请核实。" if conflicts else "。"))
+    if args.out:
+        name, year = guess_unit_and_year(materials)
+        name = args.unit_name or name or "（请填写单位名称）"
+        try:
+            text = facts_yaml(candidates, name, args.unit_type or unit_type_for(name), args.year or year or 2025)
+        except FactsError as exc:
+            raise UserError("无法生成事实文件：" + "；".join(exc.messages)) from exc
+        from drafter.export import _atomic_write
+
+        _atomic_write(Path(args.out), text.encode("utf-8"))
+        say(f"已保存到 {args.out}（请核对单位名称、年份，并补上存在问题和下一步打算）")
+    if args.json:
+        emit_json([c.to_dict() for c in candidates])
+    elif not args.out:
+        for n, c in enumerate(candidates, 1):
+            where = "；".join(f"{s['file']} {s['where']}" for s in c.sources)
+            print(f"{n}. [{c.topic}] {c.text}\n   出处：{where}")
+            for conflict in c.conflicts:
+                print("   数字不一致：" + "／".join(f"{v['figure']}（{v['file']} {v['where']}）" for v in conflict["values"]))
+    return 0
+
+
+def _materials_llm(settings: Settings) -> Any:
+    from drafter.services import make_llm
+
+    return make_llm(settings)
+
+
+def _load_last_year_or_fail(path: str) -> Any:
+    from drafter.last_year import read_last_year
+    from drafter.materials import MaterialError
+
+    try:
+        return read_last_year(Path(path))
+    except MaterialError as exc:
+        raise UserError(f"上年总结无法读取（{Path(path).name}）：{exc}") from exc
+
+
+@command("compare")
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    """`drafter compare FACTS --last-year FILE`: plan follow-up, year-on-year figures, checks."""
+    from drafter.compare import STATUS_LABELS, compare
+
+    facts = _load_facts_or_fail(args.facts)
+    last = _load_last_year_or_fail(args.last_year)
+    result = compare(facts, last)
+    if args.json:
+        emit_json(result.to_dict())
+        return 0
+    print(f"上年打算落实情况（{len(result.plans)} 条）：")
+    for p in result.plans:
+        print(f"  [{STATUS_LABELS[p.status]}] {p.plan}" + (f"（{p.note}）" if p.note else ""))
+        for fact in p.facts[:3]:
+            print(f"      ← {fact}")
+    print(f"同比变化（由程序计算，{len(result.changes)} 项）：")
+    for c in result.changes:
+        print(f"  {c.indicator}：上年{c.last}{c.unit}，今年{c.this}{c.unit}，{c.change}　算式：{c.text}")
+    if result.warnings:
+        print("提示：")
+        for w in result.warnings:
+            print(f"  - {w}")
+    return 0
+
+
+def _with_last_year(facts: Any, path: str | None) -> tuple[Any, Any]:
+    """For `draft --last-year`: the facts with each computed change written after its figure (and
+    last year's plans no fact carried out named as problems), and the parsed summary."""
+    if not path:
+        return facts, None
+    from drafter.compare import compare, with_changes
+
+    last = _load_last_year_or_fail(path)
+    result = compare(facts, last)
+    for c in result.changes:
+        say(f"同比（程序计算）：{c.indicator} {c.change}　算式：{c.text}")
+    not_done = [f"上年提出的“{p.plan}”尚未落实" for p in result.plans if p.status == "none"]
+    for item in not_done:
+        say(f"提示：没有找到落实这条上年打算的事实，已写入存在问题（如已落实，请补充事实）：{item}")
+    for w in result.warnings:
+        say(f"提示：{w}")
+    facts.facts = with_changes(facts.facts, result.changes)
+    facts.problems = facts.problems + [n for n in not_done if n not in facts.problems]
+    return facts, last
+
+
+def _report_last_year_reuse(draft: Any, last: Any) -> None:
+    from drafter.compare import reused_from
+
+    if last is None:
+        return
+    for section in draft.sections:
+        for passage in reused_from(section.text, last.text):
+            say(f"提示：与上年总结雷同：“{passage[:30]}…”，请结合今年实际改写。")
+
+
+def _add_materials_commands(sub: Any) -> None:
+    p = sub.add_parser("facts", help="从素材（台账、简报、报告）中提取事实")
+    facts_sub = p.add_subparsers(dest="facts_command", metavar="操作", required=True)
+    q = facts_sub.add_parser("extract", help="从素材文件中提取候选事实")
+    q.add_argument("files", nargs="+", help="素材文件：.docx .txt .md .pdf .xlsx .csv")
+    q.add_argument("-o", "--out", help="写成事实文件（.yaml），出处写在注释里")
+    q.add_argument("--json", action="store_true", help="打印候选事实 JSON")
+    q.add_argument("--offline", action="store_true", help="不使用大模型")
+    q.add_argument("--unit-name", help="单位名称（不写则从素材中推测）")
+    q.add_argument("--unit-type", help="单位类型")
+    q.add_argument("--year", type=int, help="年份（不写则从素材中推测）")
+
+    p = sub.add_parser("compare", help="对照上年总结：打算落实情况和同比变化")
+    p.add_argument("facts", help="今年的事实文件（YAML 或 JSON）")
+    p.add_argument("--last-year", required=True, help="上年总结：.docx .txt .md 或导出的 .json")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
 
 
 # ---- parser -------------------------------------------------------------------------------
@@ -590,7 +737,7 @@ def _add_outline_commands(sub: Any) -> None:
     q.add_argument("draft_id", help="草稿编号")
 
 
-_PARSER_EXTENSIONS: list[Callable[[Any], None]] = [_add_drafting_commands, _add_outline_commands]
+_PARSER_EXTENSIONS: list[Callable[[Any], None]] = [_add_drafting_commands, _add_outline_commands, _add_materials_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,6 +60,7 @@ WARNING_LABELS = {
     "llm_error": "生成失败",
     "llm_fallback": "大模型输出未采用",
     "injection": "已忽略的指令",
+    "comparison": "未经计算的增减比较",
 }
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from drafter.facts import Facts, number_tokens
-from drafter.guard import CopyIndex, invented_numbers
+from drafter.guard import CopyIndex, invented_numbers, unsupported_comparisons
 from drafter.kinds import kind_of
 from drafter.prompts import parts, scaffolding_texts
 from drafter.sentences import sentences
@@ -187,6 +187,9 @@ def judge(
     invented = invented_numbers(text, expect.facts)
     if invented:
         add(Problem("invented_number", f"出现事实中没有的数字（{'、'.join(invented[:3])}）", tuple(invented)))
+    comparisons = unsupported_comparisons(text, expect.facts)  # year-on-year: only computed ones
+    if comparisons:
+        add(Problem("comparison", f"写了未经计算的增减比较（{'、'.join(comparisons[:3])}）", tuple(comparisons)))
     missing = missing_items(text, expect.items)
     if missing:
         add(Problem("missing_item", f"漏写了事实、问题或打算（{len(missing)} 条）", tuple(missing)))

@@ -53,6 +53,35 @@ def as_user_numbers(warnings: list[Warning], typed: set[str]) -> list[Warning]:
     ]
 
 
+# ---- year-on-year comparisons (issue 12) ------------------------------------------------------
+# Changes against last year are computed in code (compare.py) and reach a draft as facts. A
+# comparison figure in a draft (增长5.0%, 提高3个百分点, 比上年增加60人) that no fact states in a
+# comparison was computed by whoever wrote the text, and is flagged.
+_COMPARISON = re.compile(
+    r"(?:增长|下降|提高|降低|上升|回落|增幅|降幅|翻了?)(?:了)?(?:约|近|超过|达)?\s*"
+    r"(\d+(?:\.\d+)?\s*(?:%|％|个百分点|百分点|倍|成))"
+    r"|(?:比上年|较上年|同比|比去年|较去年|与上年相比|与去年相比)[^。；，,]{0,12}?(?:增加|减少|多|少|增长|下降|提高|降低)"
+    r"(?:了)?(?:约|近)?\s*(\d+(?:,\d{3})*(?:\.\d+)?\s*(?:%|％|个百分点|百分点|倍|成)?)"
+)
+
+
+def comparison_figures(text: str) -> list[str]:
+    """The figures of the comparisons in `text`, as number tokens ("5%", "3个百分点", "60")."""
+    out: list[str] = []
+    for m in _COMPARISON.finditer(text):
+        figure = m.group(1) or m.group(2)
+        # 4个百分点 is not 增加4户: the kind of change stays with its number
+        kind = "个百分点" if "百分点" in figure else next((k for k in ("倍", "成") if k in figure), "")
+        out.extend(n + kind for n in number_tokens(figure.replace("个百分点", "").replace("百分点", "")))
+    return out
+
+
+def unsupported_comparisons(text: str, facts: Facts) -> list[str]:
+    """Comparison figures in `text` that no fact states as a comparison."""
+    allowed = {n for t in [*facts.facts, *facts.problems, *facts.plans] for n in comparison_figures(t)}
+    return [n for n in dict.fromkeys(comparison_figures(text)) if n not in allowed]
+
+
 def missing_facts(text: str, section_facts: Iterable[str]) -> list[str]:
     """Facts of this section whose figures are not all in the text."""
     present = set(number_tokens(text))
@@ -128,6 +157,8 @@ def check_section(
     warnings: list[Warning] = []
     for n in invented_numbers(text, facts):
         warnings.append(Warning("invented_number", f"数字“{n}”不在您提供的事实中，请核实或删除。", n))
+    for n in unsupported_comparisons(text, facts):
+        warnings.append(Warning("comparison", f"“{n}”这个增减比较不是程序根据上年数据算出的，请核实或删除。", n))
     if kind_of(role).carries_items:
         for fact in missing_facts(text, section_facts):
             warnings.append(Warning("missing_fact", f"本节缺少这条事实中的数据：{fact}", fact))
