@@ -487,9 +487,9 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
             text = facts_yaml(candidates, name, args.unit_type or unit_type_for(name), args.year or year or 2025)
         except FactsError as exc:
             raise UserError("无法生成事实文件：" + "；".join(exc.messages)) from exc
-        from drafter.export import _atomic_write
+        from drafter.export.files import atomic_write
 
-        _atomic_write(Path(args.out), text.encode("utf-8"))
+        atomic_write(Path(args.out), text.encode("utf-8"))
         say(f"已保存到 {args.out}（请核对单位名称、年份，并补上存在问题和下一步打算）")
     if args.json:
         emit_json([c.to_dict() for c in candidates])
