@@ -18,6 +18,13 @@ Design:
   administrator's view and sees every draft; `store.for_owner(name)` sees only that owner's
   drafts, enforced in every query: another owner's id is "not found", exactly like an
   unknown id, so ids cannot be probed.
+
+Two backends share this class's SQL: SQLite here, PostgreSQL in `pg_store.py`
+(`PostgresDraftStore`, chosen by `open_draft_store` when `DRAFTER_DATABASE_URL` is set). The
+SQL is written once with `?` placeholders; a backend supplies only the connection, the
+transaction (`_write`/`_read`), the schema and three dialect words (`_FOR_UPDATE`,
+`_INSERT_ORDER`). A new method written here with `self._write()`/`self._read()`,
+`self._require_draft(con, id, lock=True)` for writes and `?` placeholders works on both.
 """
 
 from __future__ import annotations
@@ -37,6 +44,9 @@ from drafter.draft import Draft, Section, Signoff, Source, Warning, section_name
 SCHEMA_VERSION = 3  # 2: drafts.owner; 3: section_versions.origin and origin_reason
 BUSY_TIMEOUT_MS = 30_000
 HAND_EDIT_NOTE = "手工修改"  # the note of a version the user typed (drafting.Drafter.edit)
+# What the shared SQL runs on: an sqlite3.Connection, or pg_store's wrapper with the same
+# execute(sql with ? placeholders, params) → cursor with fetchone()/fetchall() of named rows.
+Connection = Any
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -113,6 +123,19 @@ class NothingToUndo(StoreError):
         super().__init__(f"{section_name(heading)}没有可以撤销的修改。")
 
 
+class DatabaseUnavailable(StoreError):
+    """The database server cannot be reached (down, restarting, network): what was committed
+    before is kept; the same operation works again once it is back."""
+
+    exit_code = 3
+
+    def __init__(self) -> None:
+        super().__init__(
+            "暂时连不上草稿数据库，刚才这一步没有保存（此前已完成的内容都已保存）。"
+            "请稍后再试；如果一直如此，请联系管理员检查数据库服务。"
+        )
+
+
 class NewerSchema(StoreError):
     def __init__(self, version: int) -> None:
         super().__init__(
@@ -186,7 +209,7 @@ def _is_placeholder(row: Mapping[str, Any] | sqlite3.Row) -> bool:
     return row["parent"] is None and row["text"] == ""
 
 
-def _parent_of(current: sqlite3.Row | None) -> int | None:
+def _parent_of(current: Any) -> int | None:
     """The parent of a version written over `current`: none over an empty placeholder."""
     return None if current is None or _is_placeholder(current) else int(current["version"])
 
@@ -196,6 +219,10 @@ class DraftStore:
 
     `owner` None: the administrator's view (every draft); a name: only that owner's drafts.
     """
+
+    backend = "sqlite"
+    _FOR_UPDATE = ""  # SQLite's BEGIN IMMEDIATE already holds the whole file for the writer
+    _INSERT_ORDER = "rowid"  # ties in updated_at: the later-created draft first
 
     def __init__(self, path: str | Path, owner: str | None = None) -> None:
         self.path = Path(path).expanduser()
@@ -273,18 +300,26 @@ class DraftStore:
 
     # ------------------------------------------------------------------ helpers
 
-    def _require_draft(self, con: sqlite3.Connection, draft_id: str) -> sqlite3.Row:
-        """The draft's row if this view may see it; another owner's draft is "not found"."""
+    def _owner_clause(self) -> tuple[str, tuple[str, ...]]:
+        """The SQL condition (and its parameter) that limits a query to this view's drafts."""
+        return ("", ()) if self.owner is None else (" AND owner=?", (self.owner,))
+
+    def _require_draft(self, con: Any, draft_id: str, lock: bool = False) -> Any:
+        """The draft's row if this view may see it; another owner's draft is "not found".
+
+        `lock`: a write takes the draft's row lock first (PostgreSQL: writers of one draft go
+        one at a time, so no two read the same next version number)."""
+        clause, params = self._owner_clause()
         row = con.execute(
-            "SELECT * FROM drafts WHERE id=? AND (? IS NULL OR owner=?)",
-            (draft_id, self.owner, self.owner),
+            f"SELECT * FROM drafts WHERE id=?{clause}{self._FOR_UPDATE if lock else ''}",
+            (draft_id, *params),
         ).fetchone()
         if row is None:
             raise DraftNotFound(draft_id)
         return row
 
     @staticmethod
-    def _current(con: sqlite3.Connection, draft_id: str, position: int) -> sqlite3.Row | None:
+    def _current(con: Connection, draft_id: str, position: int) -> Any:
         return con.execute(
             "SELECT * FROM section_versions WHERE draft_id=? AND position=? "
             "ORDER BY version DESC LIMIT 1",
@@ -292,7 +327,7 @@ class DraftStore:
         ).fetchone()
 
     @staticmethod
-    def _current_all(con: sqlite3.Connection, draft_id: str) -> list[sqlite3.Row]:
+    def _current_all(con: Connection, draft_id: str) -> list[Any]:
         return con.execute(
             "SELECT sv.* FROM section_versions sv JOIN ("
             "  SELECT position, MAX(version) AS v FROM section_versions"
@@ -304,7 +339,7 @@ class DraftStore:
 
     @staticmethod
     def _insert_version(
-        con: sqlite3.Connection,
+        con: Connection,
         draft_id: str,
         position: int,
         values: dict[str, Any],
@@ -331,7 +366,7 @@ class DraftStore:
         return version
 
     @staticmethod
-    def _touch(con: sqlite3.Connection, draft_id: str, now: str) -> None:
+    def _touch(con: Connection, draft_id: str, now: str) -> None:
         con.execute("UPDATE drafts SET updated_at=? WHERE id=?", (now, draft_id))
 
     # ------------------------------------------------------------------ API
@@ -390,7 +425,7 @@ class DraftStore:
             raise ValueError("position must be >= 0")
         now = _now()
         with self._write() as con:
-            self._require_draft(con, draft_id)
+            self._require_draft(con, draft_id, lock=True)
             current = self._current(con, draft_id, position)
             if current is not None and current["locked"] and not force:
                 raise SectionLocked(position, current["heading"])
@@ -410,7 +445,7 @@ class DraftStore:
         now = _now()
         written: list[int] = []
         with self._write() as con:
-            row = self._require_draft(con, draft.id)
+            row = self._require_draft(con, draft.id, lock=True)
             stored = {r["position"]: r for r in self._current_all(con, draft.id)}
             if sorted(stored) != list(range(len(stored))) or len(draft.sections) < len(stored):
                 raise ValueError(
@@ -453,7 +488,7 @@ class DraftStore:
         """
         now = _now()
         with self._write() as con:
-            self._require_draft(con, draft_id)
+            self._require_draft(con, draft_id, lock=True)
             current = self._current(con, draft_id, position)
             if current is None:
                 raise SectionNotFound(draft_id, position)
@@ -476,7 +511,7 @@ class DraftStore:
         return _row_section(restored)
 
     @staticmethod
-    def _set_locked_row(con: sqlite3.Connection, current: sqlite3.Row, locked: bool) -> None:
+    def _set_locked_row(con: Connection, current: Any, locked: bool) -> None:
         con.execute(
             "UPDATE section_versions SET locked=? WHERE draft_id=? AND position=? AND version=?",
             (int(locked), current["draft_id"], current["position"], current["version"]),
@@ -486,7 +521,7 @@ class DraftStore:
         """Lock or unlock a section (its current version; no new version is written)."""
         now = _now()
         with self._write() as con:
-            self._require_draft(con, draft_id)
+            self._require_draft(con, draft_id, lock=True)
             current = self._current(con, draft_id, position)
             if current is None:
                 raise SectionNotFound(draft_id, position)
@@ -527,18 +562,19 @@ class DraftStore:
 
     def list_drafts(self, limit: int = 50) -> list[DraftSummary]:
         """The most recently updated drafts (this view's) first."""
+        clause, params = self._owner_clause()
         with self._read() as con:
             rows = con.execute(
                 "SELECT id, title, mode, created_at, updated_at, owner FROM drafts"
-                " WHERE (? IS NULL OR owner=?) ORDER BY updated_at DESC, rowid DESC LIMIT ?",
-                (self.owner, self.owner, max(0, int(limit))),
+                f" WHERE 1=1{clause} ORDER BY updated_at DESC, {self._INSERT_ORDER} DESC LIMIT ?",
+                (*params, max(0, int(limit))),
             ).fetchall()
         return [DraftSummary(**dict(r)) for r in rows]
 
     def delete(self, draft_id: str) -> None:
         """Remove a draft and all its history."""
         with self._write() as con:
-            self._require_draft(con, draft_id)
+            self._require_draft(con, draft_id, lock=True)
             con.execute("DELETE FROM section_versions WHERE draft_id=?", (draft_id,))
             con.execute("DELETE FROM drafts WHERE id=?", (draft_id,))
 
@@ -547,5 +583,14 @@ class DraftStore:
         if self.owner is not None:
             raise AdminOnly()
         with self._write() as con:
-            self._require_draft(con, draft_id)
+            self._require_draft(con, draft_id, lock=True)
             con.execute("UPDATE drafts SET owner=? WHERE id=?", (owner, draft_id))
+
+
+def open_draft_store(location: str | Path, owner: str | None = None) -> DraftStore:
+    """The draft store at `location`: a PostgreSQL address (postgresql://…) or a SQLite file."""
+    if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+        from drafter.pg_store import PostgresDraftStore  # psycopg only when a database is used
+
+        return PostgresDraftStore(location, owner)
+    return DraftStore(location, owner)
