@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.draft import Draft, Section, Signoff, Source, Warning, section_name
+from drafter.errors import UserError
 
 SCHEMA_VERSION = 3  # 2: drafts.owner; 3: section_versions.origin and origin_reason
 BUSY_TIMEOUT_MS = 30_000
@@ -123,16 +124,17 @@ class NothingToUndo(StoreError):
         super().__init__(f"{section_name(heading)}没有可以撤销的修改。")
 
 
-class DatabaseUnavailable(StoreError):
+class DatabaseUnavailable(StoreError, UserError):
     """The database server cannot be reached (down, restarting, network): what was committed
-    before is kept; the same operation works again once it is back."""
-
-    exit_code = 3
+    before is kept; the same operation works again once it is back. A UserError too, so the
+    CLI and the UI show its message wherever they show one (exit code 3)."""
 
     def __init__(self) -> None:
-        super().__init__(
+        UserError.__init__(
+            self,
             "暂时连不上草稿数据库，刚才这一步没有保存（此前已完成的内容都已保存）。"
-            "请稍后再试；如果一直如此，请联系管理员检查数据库服务。"
+            "请稍后再试；如果一直如此，请联系管理员检查数据库服务。",
+            exit_code=3,
         )
 
 
