@@ -145,6 +145,12 @@ class Settings:
         return url_host(self.llm_base_url)
 
     @property
+    def catalogue_in_database(self) -> bool:
+        """Several app instances: the corpus catalogue in the database, vectors in Chroma's
+        server, nothing in the data dir (catalogue.py). Needs both services configured."""
+        return bool(self.database_url and self.chroma_host)
+
+    @property
     def database_host(self) -> str:
         """host[:port] of the configured database, safe to show; "" without one."""
         return url_host(self.database_url) if self.database_url else ""

@@ -472,7 +472,12 @@ def open_index(settings: Settings, notify: Callable[[str], None] | None = None) 
     """The index with the configured embedder (or the offline one, with a notice)."""
     from drafter.embed import load_embedder
 
-    return CorpusIndex(settings, load_embedder(settings.embed_model, notify))
+    embedder = load_embedder(settings.embed_model, notify)
+    if settings.catalogue_in_database:  # several instances: the catalogue lives in the database
+        from drafter.catalogue import DatabaseCorpusIndex
+
+        return DatabaseCorpusIndex(settings, embedder)
+    return CorpusIndex(settings, embedder)
 
 
 def _catalogue_ids(version: Path) -> list[str]:

@@ -145,7 +145,9 @@ def _ingest(
     progress: Progress | None,
 ) -> IngestReport:
     report = IngestReport(embedder=index.embedder.id)
-    cache = ParseCache(settings.data_dir / "ingest.sqlite3")
+    # The database-backed index (catalogue.py) keeps this in the database instead.
+    open_cache = getattr(index, "open_parse_cache", None)
+    cache = open_cache() if open_cache else ParseCache(settings.data_dir / "ingest.sqlite3")
     try:
         if rebuild or not index.embedder_matches():
             report.rebuilt = True
