@@ -188,6 +188,8 @@ def read_vectors(url: str, snapshot: Snapshot) -> np.ndarray | None:
 class DatabaseParseCache:
     """ingest.ParseCache's interface over corpus_files and corpus_parses."""
 
+    shared_between_machines = True  # paths may name files on another instance's disk
+
     def __init__(self, url: str) -> None:
         self.url = url
         ensure_schema(url)
