@@ -184,3 +184,49 @@ def test_two_instances_ingesting_at_once_take_turns_and_never_corrupt(
     assert index.vector_count() == len(ids)
     sources = {c.meta["source"] for c in index.chunks}
     assert sources == files
+
+
+def test_chroma_down_mid_draft_keeps_finished_sections_and_work_resumes(
+    postgres_server: Any, tmp_path: Path
+) -> None:
+    from drafter.drafting import DraftEvents
+    from drafter.facts import load_facts
+    from drafter.index import SearchServiceUnavailable
+    from drafter.services import make_drafter, open_store
+
+    if chroma_cli() is None:
+        pytest.skip("the `chroma` command is not installed (pip install chromadb)")
+    chroma = ChromaServer(tmp_path / "chroma-server")
+    chroma.start()
+    try:
+        settings = instance_settings(tmp_path / "a", {
+            "DRAFTER_DATABASE_URL": postgres_server.new_database(),
+            "DRAFTER_CHROMA_HOST": "127.0.0.1", "DRAFTER_CHROMA_PORT": str(chroma.port),
+        })
+
+        class StopChromaAfterTwo(DraftEvents):
+            done: list[int] = []
+
+            def section_done(self, position: int, section: object) -> None:
+                self.done.append(position)
+                if len(self.done) == 2:
+                    chroma.stop()
+
+        drafter = make_drafter(settings, offline=True, events=StopChromaAfterTwo())
+        with pytest.raises(SearchServiceUnavailable) as info:
+            drafter.draft(load_facts(ROOT / "examples" / "township.yaml"), offline=True)
+        assert "范文检索服务" in info.value.message and info.value.exit_code == 3
+        store = open_store(settings)
+        [summary] = store.list_drafts()
+        kept = store.get(summary.id)
+        assert [bool(s.text) for s in kept.sections[:2]] == [True, True]
+        assert not any(s.text for s in kept.sections[2:])
+
+        chroma.start()  # the same port and folder: the client reconnects by itself
+        result = drafter.regenerate(summary.id, offline=True)
+        assert all(s.text for s in result.draft.sections)
+    finally:
+        chroma.stop()
+        from drafter.pg_store import close_pools
+
+        close_pools()
