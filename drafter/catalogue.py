@@ -27,6 +27,7 @@ advisory lock, so two instances never write at once.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -50,6 +51,7 @@ from drafter.pg_store import CONNECTION_ERRORS, connection
 from drafter.store import DatabaseUnavailable
 
 log = safe_logger(__name__)
+log.addHandler(logging.NullHandler())  # operators' log files only: no English on a CLI user's screen
 
 SCHEMA_VERSION = 1
 INGEST_LOCK = 0x64726166746572 + 1  # advisory lock key: one ingest at a time, across machines

@@ -16,6 +16,7 @@ What differs from SQLite, and why:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,10 @@ from drafter.store import (
 )
 
 log = safe_logger(__name__)
+# The pool logs each failed reconnection (in English, with host and port): for operators' log
+# files, never on a CLI user's screen (no last-resort output), and masked like ours.
+for _name in (__name__, "psycopg.pool"):
+    safe_logger(_name).addHandler(logging.NullHandler())
 
 POOL_MAX = 20  # connections per process (the UI's worker threads; PostgreSQL allows 100 by default)
 WAIT_SECONDS = 10.0  # how long an operation waits for a connection before saying the database is down
