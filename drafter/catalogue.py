@@ -142,10 +142,11 @@ def read_snapshot(url: str) -> Snapshot:
     ids = state["ids"].split("\n") if state["ids"] else []
     chunks: list[IndexedChunk] = []
     tokens: list[list[str]] = []
+    vocabulary: dict[str, str] = {}  # one string object per distinct token: a third of the peak memory
     for cid in ids:
         text, meta, toks = by_id.pop(cid)
         chunks.append(IndexedChunk(cid, text, json.loads(meta), []))
-        tokens.append(toks.split(TOKEN_SEP) if toks else ["∅"])
+        tokens.append([vocabulary.setdefault(t, t) for t in toks.split(TOKEN_SEP)] if toks else ["∅"])
     del by_id
     return _snapshot(int(state["version"]), chunks, tokens)
 
