@@ -52,8 +52,8 @@ def postgres_server() -> Iterator[Any]:
 
     if bin_dir() is None:
         pytest.skip("PostgreSQL (initdb, pg_ctl) is not installed: apt-get install postgresql")
-    with PostgresServer() as server:
-        yield server
     from drafter.pg_store import close_pools
 
-    close_pools()
+    with PostgresServer() as server:
+        yield server
+        close_pools()  # before the server goes

@@ -95,3 +95,16 @@ def test_cli_with_the_database_down_says_so_in_chinese(server: PostgresServer, t
     assert "Traceback" not in proc.stderr and PASSWORD not in proc.stdout + proc.stderr
     server.start()
     assert run_cli(["list"], env).returncode == 0
+
+
+def test_the_database_password_is_never_shown(postgres_server: PostgresServer) -> None:
+    from drafter.config import Settings
+
+    url = postgres_server.new_database()
+    settings = Settings.from_env(env={"DRAFTER_DATABASE_URL": url})
+    assert settings.database_url == url
+    assert PASSWORD not in repr(settings)
+    assert settings.database_host == f"127.0.0.1:{postgres_server.port}"
+    store = open_store(settings)
+    assert PASSWORD not in repr(store) and PASSWORD not in repr(store.for_owner("alice"))
+    assert store.location == settings.database_host
