@@ -259,9 +259,9 @@ def cmd_edit(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("undo")
 def cmd_undo(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.store import DraftStore
+    from drafter.services import open_store
 
-    section = _with_store_errors(lambda: DraftStore(settings.drafts_db).undo(args.draft_id, _section_index(args)))
+    section = _with_store_errors(lambda: open_store(settings).undo(args.draft_id, _section_index(args)))
     say(f"已撤销第 {args.section} 节的上一次修改。")
     print(section.text)
     return 0
@@ -269,9 +269,9 @@ def cmd_undo(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("lock")
 def cmd_lock(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.store import DraftStore
+    from drafter.services import open_store
 
-    _with_store_errors(lambda: DraftStore(settings.drafts_db).set_locked(args.draft_id, _section_index(args), not args.unlock))
+    _with_store_errors(lambda: open_store(settings).set_locked(args.draft_id, _section_index(args), not args.unlock))
     say(f"第 {args.section} 节已{'解锁' if args.unlock else '锁定'}。")
     return 0
 
@@ -293,9 +293,9 @@ def cmd_regenerate(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("show")
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.store import DraftStore
+    from drafter.services import open_store
 
-    draft = _with_store_errors(lambda: DraftStore(settings.drafts_db).get(args.draft_id))
+    draft = _with_store_errors(lambda: open_store(settings).get(args.draft_id))
     if args.json:  # each section also lists its figures and the fact each came from
         from drafter.trace import draft_dict
 
@@ -319,9 +319,9 @@ def provenance(draft: Any) -> str:
 
 @command("list")
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.store import DraftStore
+    from drafter.services import open_store
 
-    store = DraftStore(settings.drafts_db)
+    store = open_store(settings)
     drafts = (store if args.owner is None else store.for_owner(args.owner)).list_drafts()
     if args.json:
         emit_json([d.__dict__ for d in drafts])
@@ -335,19 +335,19 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("transfer")
 def cmd_transfer(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.store import DraftStore
+    from drafter.services import open_store
 
-    _with_store_errors(lambda: DraftStore(settings.drafts_db).set_owner(args.draft_id, args.to))
+    _with_store_errors(lambda: open_store(settings).set_owner(args.draft_id, args.to))
     say(f"草稿 {args.draft_id} 已转交给{args.to or '未登录用户'}。")
     return 0
 
 
 @command("export")
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.store import DraftStore
+    from drafter.services import open_store
 
     _check_output_path(args.out)
-    draft = _with_store_errors(lambda: DraftStore(settings.drafts_db).get(args.draft_id))
+    draft = _with_store_errors(lambda: open_store(settings).get(args.draft_id))
     if getattr(args, "comments", False) or getattr(args, "check_table", False):
         _export_with_figures(draft, args)
         return 0
@@ -380,7 +380,7 @@ def _with_store_errors(action: Callable[[], Any]) -> Any:
     try:
         return action()
     except StoreError as exc:
-        raise UserError(str(exc)) from exc
+        raise UserError(str(exc), getattr(exc, "exit_code", 2)) from exc
 
 
 def _add_drafting_commands(sub: Any) -> None:
@@ -694,9 +694,9 @@ def cmd_section(args: argparse.Namespace, settings: Settings) -> int:
             section = _with_store_errors(lambda: drafter.add_fact(did, args.section - 1, args.text))
         say(f"已加入事实：{section.facts[-1]}")
     else:  # removed
-        from drafter.store import DraftStore
+        from drafter.services import open_store
 
-        sections = _with_store_errors(lambda: DraftStore(settings.drafts_db).removed_sections(did))
+        sections = _with_store_errors(lambda: open_store(settings).removed_sections(did))
         if not sections:
             print("这份草稿没有删除过的节。")
         for n, s in enumerate(sections, 1):

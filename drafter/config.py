@@ -49,6 +49,18 @@ class Settings:
     chroma_port: int = field(
         default=8000, metadata={"env": "DRAFTER_CHROMA_PORT", "help": "Chroma 服务器端口"}
     )
+    database_url: str = field(
+        default="",
+        repr=False,  # holds a password: never in logs (see `database_host` for messages)
+        metadata={
+            "env": "DRAFTER_DATABASE_URL",
+            "help": "PostgreSQL 地址，形如 postgresql://用户:密码@主机:5432/库名（空=本机 SQLite；不会显示）",
+        },
+    )
+    catalogue_poll: float = field(
+        default=5.0,
+        metadata={"env": "DRAFTER_CATALOGUE_POLL", "help": "多实例部署时，最多每隔几秒检查一次范文库是否已更新（秒）"},
+    )
     llm_base_url: str = field(
         default="", metadata={"env": "OPENAI_BASE_URL", "help": "OpenAI 兼容接口地址"}
     )
@@ -135,6 +147,17 @@ class Settings:
     def llm_endpoint_host(self) -> str:
         """Host of the LLM endpoint, safe to show (never the key, never user:password)."""
         return url_host(self.llm_base_url)
+
+    @property
+    def catalogue_in_database(self) -> bool:
+        """Several app instances: the corpus catalogue in the database, vectors in Chroma's
+        server, nothing in the data dir (catalogue.py). Needs both services configured."""
+        return bool(self.database_url and self.chroma_host)
+
+    @property
+    def database_host(self) -> str:
+        """host[:port] of the configured database, safe to show; "" without one."""
+        return url_host(self.database_url) if self.database_url else ""
 
     @property
     def chroma_dir(self) -> Path:

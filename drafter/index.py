@@ -61,15 +61,30 @@ class IndexedChunk:
     tokens: list[str]
 
 
+class SearchServiceUnavailable(UserError):
+    """The Chroma server cannot be reached: what was saved before is kept, and the same step
+    works again once the server is back (the client reconnects by itself)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "暂时连不上范文检索服务，这一步没有完成（此前已完成的内容都已保存）。"
+            "请稍后再试；如果一直如此，请联系管理员检查检索服务。",
+            exit_code=3,
+        )
+
+
 def make_chroma_client(settings: Settings):  # type: ignore[no-untyped-def]
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-        )
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except ValueError as exc:  # "Could not connect to a Chroma server"
+            raise SearchServiceUnavailable() from exc
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     with setup_lock(settings):  # creating the database is racy across processes
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
@@ -438,10 +453,13 @@ class _Collection:
             return value
 
         def call(*args: Any, **kwargs: Any) -> Any:
+            import httpx
             from chromadb.errors import InternalError, NotFoundError
 
             try:
                 return value(*args, **kwargs)
+            except httpx.TransportError as exc:  # a Chroma server that is down or restarting
+                raise SearchServiceUnavailable() from exc
             except (NotFoundError, InternalError):
                 if not self._replaced():
                     raise
@@ -472,7 +490,12 @@ def open_index(settings: Settings, notify: Callable[[str], None] | None = None) 
     """The index with the configured embedder (or the offline one, with a notice)."""
     from drafter.embed import load_embedder
 
-    return CorpusIndex(settings, load_embedder(settings.embed_model, notify))
+    embedder = load_embedder(settings.embed_model, notify)
+    if settings.catalogue_in_database:  # several instances: the catalogue lives in the database
+        from drafter.catalogue import DatabaseCorpusIndex
+
+        return DatabaseCorpusIndex(settings, embedder)
+    return CorpusIndex(settings, embedder)
 
 
 def _catalogue_ids(version: Path) -> list[str]:

@@ -145,7 +145,9 @@ def _ingest(
     progress: Progress | None,
 ) -> IngestReport:
     report = IngestReport(embedder=index.embedder.id)
-    cache = ParseCache(settings.data_dir / "ingest.sqlite3")
+    # The database-backed index (catalogue.py) keeps this in the database instead.
+    open_cache = getattr(index, "open_parse_cache", None)
+    cache = open_cache() if open_cache else ParseCache(settings.data_dir / "ingest.sqlite3")
     try:
         if rebuild or not index.embedder_matches():
             report.rebuilt = True
@@ -157,7 +159,11 @@ def _ingest(
         files, skipped = iter_corpus_files([Path(p) for p in paths])
         report.skipped = [{"path": str(p), "reason": r} for p, r in skipped]
 
-        tracked = {p: sha for p, sha in cache.tracked().items() if Path(p).exists()}
+        # A file gone from disk leaves the corpus; with the catalogue in the database, files
+        # another instance ingested are not on this machine and stay (they leave when their
+        # folder is ingested again without them).
+        keep_missing = getattr(cache, "shared_between_machines", False)
+        tracked = {p: sha for p, sha in cache.tracked().items() if keep_missing or Path(p).exists()}
         given = [str(p.resolve()) for p in files]
         new_parses: dict[str, list[dict]] = {}
         max_bytes = int(settings.max_file_mb * 1024 * 1024)

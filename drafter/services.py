@@ -14,7 +14,7 @@ from drafter.errors import UserError
 from drafter.index import CorpusIndex, open_index
 from drafter.ingest import IngestReport, ingest
 from drafter.retrieve import Retriever
-from drafter.store import DraftStore
+from drafter.store import DraftStore, open_draft_store
 
 if TYPE_CHECKING:
     from drafter.llm import LLMClient
@@ -51,7 +51,8 @@ def ensure_corpus(
 
 
 def open_store(settings: Settings) -> DraftStore:
-    return DraftStore(settings.drafts_db)
+    """PostgreSQL when DRAFTER_DATABASE_URL is set (several app instances), else the SQLite file."""
+    return open_draft_store(settings.database_url or settings.drafts_db)
 
 
 def make_llm(settings: Settings) -> LLMClient | None:

@@ -20,6 +20,13 @@ Design:
   administrator's view and sees every draft; `store.for_owner(name)` sees only that owner's
   drafts, enforced in every query: another owner's id is "not found", exactly like an
   unknown id, so ids cannot be probed.
+
+Two backends share this class's SQL: SQLite here, PostgreSQL in `pg_store.py`
+(`PostgresDraftStore`, chosen by `open_draft_store` when `DRAFTER_DATABASE_URL` is set). The
+SQL is written once with `?` placeholders; a backend supplies only the connection, the
+transaction (`_write`/`_read`), the schema and three dialect words (`_FOR_UPDATE`,
+`_INSERT_ORDER`). A new method written here with `self._write()`/`self._read()`,
+`self._require_draft(con, id, lock=True)` for writes and `?` placeholders works on both.
 """
 
 from __future__ import annotations
@@ -35,10 +42,14 @@ from pathlib import Path
 from typing import Any
 
 from drafter.draft import Draft, Section, Signoff, Source, Warning, section_name
+from drafter.errors import UserError
 
 SCHEMA_VERSION = 3  # 2: drafts.owner; 3: section_versions.origin and origin_reason
 BUSY_TIMEOUT_MS = 30_000
 HAND_EDIT_NOTE = "手工修改"  # the note of a version the user typed (drafting.Drafter.edit)
+# What the shared SQL runs on: an sqlite3.Connection, or pg_store's wrapper with the same
+# execute(sql with ? placeholders, params) → cursor with fetchone()/fetchall() of named rows.
+Connection = Any
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -115,6 +126,20 @@ class NothingToUndo(StoreError):
         super().__init__(f"{section_name(heading)}没有可以撤销的修改。")
 
 
+class DatabaseUnavailable(StoreError, UserError):
+    """The database server cannot be reached (down, restarting, network): what was committed
+    before is kept; the same operation works again once it is back. A UserError too, so the
+    CLI and the UI show its message wherever they show one (exit code 3)."""
+
+    def __init__(self) -> None:
+        UserError.__init__(
+            self,
+            "暂时连不上草稿数据库，刚才这一步没有保存（此前已完成的内容都已保存）。"
+            "请稍后再试；如果一直如此，请联系管理员检查数据库服务。",
+            exit_code=3,
+        )
+
+
 class NewerSchema(StoreError):
     def __init__(self, version: int) -> None:
         super().__init__(
@@ -188,7 +213,7 @@ def _is_placeholder(row: Mapping[str, Any] | sqlite3.Row) -> bool:
     return row["parent"] is None and row["text"] == ""
 
 
-def _parent_of(current: sqlite3.Row | None) -> int | None:
+def _parent_of(current: Any) -> int | None:
     """The parent of a version written over `current`: none over an empty placeholder."""
     return None if current is None or _is_placeholder(current) else int(current["version"])
 
@@ -198,6 +223,10 @@ class DraftStore:
 
     `owner` None: the administrator's view (every draft); a name: only that owner's drafts.
     """
+
+    backend = "sqlite"
+    _FOR_UPDATE = ""  # SQLite's BEGIN IMMEDIATE already holds the whole file for the writer
+    _INSERT_ORDER = "rowid"  # ties in updated_at: the later-created draft first
 
     def __init__(self, path: str | Path, owner: str | None = None) -> None:
         self.path = Path(path).expanduser()
@@ -275,18 +304,26 @@ class DraftStore:
 
     # ------------------------------------------------------------------ helpers
 
-    def _require_draft(self, con: sqlite3.Connection, draft_id: str) -> sqlite3.Row:
-        """The draft's row if this view may see it; another owner's draft is "not found"."""
+    def _owner_clause(self) -> tuple[str, tuple[str, ...]]:
+        """The SQL condition (and its parameter) that limits a query to this view's drafts."""
+        return ("", ()) if self.owner is None else (" AND owner=?", (self.owner,))
+
+    def _require_draft(self, con: Any, draft_id: str, lock: bool = False) -> Any:
+        """The draft's row if this view may see it; another owner's draft is "not found".
+
+        `lock`: a write takes the draft's row lock first (PostgreSQL: writers of one draft go
+        one at a time, so no two read the same next version number)."""
+        clause, params = self._owner_clause()
         row = con.execute(
-            "SELECT * FROM drafts WHERE id=? AND (? IS NULL OR owner=?)",
-            (draft_id, self.owner, self.owner),
+            f"SELECT * FROM drafts WHERE id=?{clause}{self._FOR_UPDATE if lock else ''}",
+            (draft_id, *params),
         ).fetchone()
         if row is None:
             raise DraftNotFound(draft_id)
         return row
 
     @staticmethod
-    def _current(con: sqlite3.Connection, draft_id: str, position: int) -> sqlite3.Row | None:
+    def _current(con: Connection, draft_id: str, position: int) -> Any:
         if position < 0:  # a removed section (see remove_section) is not in the draft
             return None
         return con.execute(
@@ -296,7 +333,7 @@ class DraftStore:
         ).fetchone()
 
     @staticmethod
-    def _current_all(con: sqlite3.Connection, draft_id: str) -> list[sqlite3.Row]:
+    def _current_all(con: Connection, draft_id: str) -> list[Any]:
         return con.execute(
             "SELECT sv.* FROM section_versions sv JOIN ("
             "  SELECT position, MAX(version) AS v FROM section_versions"
@@ -308,7 +345,7 @@ class DraftStore:
 
     @staticmethod
     def _insert_version(
-        con: sqlite3.Connection,
+        con: Connection,
         draft_id: str,
         position: int,
         values: dict[str, Any],
@@ -335,7 +372,7 @@ class DraftStore:
         return version
 
     @staticmethod
-    def _touch(con: sqlite3.Connection, draft_id: str, now: str) -> None:
+    def _touch(con: Connection, draft_id: str, now: str) -> None:
         con.execute("UPDATE drafts SET updated_at=? WHERE id=?", (now, draft_id))
 
     # ------------------------------------------------------------------ API
@@ -394,7 +431,7 @@ class DraftStore:
             raise ValueError("position must be >= 0")
         now = _now()
         with self._write() as con:
-            self._require_draft(con, draft_id)
+            self._require_draft(con, draft_id, lock=True)
             current = self._current(con, draft_id, position)
             if current is not None and current["locked"] and not force:
                 raise SectionLocked(position, current["heading"])
@@ -414,7 +451,7 @@ class DraftStore:
         now = _now()
         written: list[int] = []
         with self._write() as con:
-            row = self._require_draft(con, draft.id)
+            row = self._require_draft(con, draft.id, lock=True)
             stored = {r["position"]: r for r in self._current_all(con, draft.id)}
             if sorted(stored) != list(range(len(stored))) or len(draft.sections) < len(stored):
                 raise ValueError(
@@ -457,7 +494,7 @@ class DraftStore:
         """
         now = _now()
         with self._write() as con:
-            self._require_draft(con, draft_id)
+            self._require_draft(con, draft_id, lock=True)
             current = self._current(con, draft_id, position)
             if current is None:
                 raise SectionNotFound(draft_id, position)
@@ -480,7 +517,7 @@ class DraftStore:
         return _row_section(restored)
 
     @staticmethod
-    def _set_locked_row(con: sqlite3.Connection, current: sqlite3.Row, locked: bool) -> None:
+    def _set_locked_row(con: Connection, current: Any, locked: bool) -> None:
         con.execute(
             "UPDATE section_versions SET locked=? WHERE draft_id=? AND position=? AND version=?",
             (int(locked), current["draft_id"], current["position"], current["version"]),
@@ -490,7 +527,7 @@ class DraftStore:
         """Lock or unlock a section (its current version; no new version is written)."""
         now = _now()
         with self._write() as con:
-            self._require_draft(con, draft_id)
+            self._require_draft(con, draft_id, lock=True)
             current = self._current(con, draft_id, position)
             if current is None:
                 raise SectionNotFound(draft_id, position)
@@ -531,18 +568,19 @@ class DraftStore:
 
     def list_drafts(self, limit: int = 50) -> list[DraftSummary]:
         """The most recently updated drafts (this view's) first."""
+        clause, params = self._owner_clause()
         with self._read() as con:
             rows = con.execute(
                 "SELECT id, title, mode, created_at, updated_at, owner FROM drafts"
-                " WHERE (? IS NULL OR owner=?) ORDER BY updated_at DESC, rowid DESC LIMIT ?",
-                (self.owner, self.owner, max(0, int(limit))),
+                f" WHERE 1=1{clause} ORDER BY updated_at DESC, {self._INSERT_ORDER} DESC LIMIT ?",
+                (*params, max(0, int(limit))),
             ).fetchall()
         return [DraftSummary(**dict(r)) for r in rows]
 
     def delete(self, draft_id: str) -> None:
         """Remove a draft and all its history."""
         with self._write() as con:
-            self._require_draft(con, draft_id)
+            self._require_draft(con, draft_id, lock=True)
             con.execute("DELETE FROM section_versions WHERE draft_id=?", (draft_id,))
             con.execute("DELETE FROM drafts WHERE id=?", (draft_id,))
 
@@ -551,7 +589,7 @@ class DraftStore:
         if self.owner is not None:
             raise AdminOnly()
         with self._write() as con:
-            self._require_draft(con, draft_id)
+            self._require_draft(con, draft_id, lock=True)
             con.execute("UPDATE drafts SET owner=? WHERE id=?", (owner, draft_id))
 
     # ------------------------------------------------------------------ the section list
@@ -625,7 +663,7 @@ class DraftStore:
         return [_row_section(r) for r in rows]
 
     @staticmethod
-    def _section_count(con: sqlite3.Connection, draft_id: str) -> int:
+    def _section_count(con: Connection, draft_id: str) -> int:
         """The number of sections in the draft; refused while generation still has gaps."""
         positions = [
             r[0]
@@ -639,7 +677,7 @@ class DraftStore:
         return len(positions)
 
     @staticmethod
-    def _renumber(con: sqlite3.Connection, draft_id: str, moves: dict[int, int]) -> None:
+    def _renumber(con: Connection, draft_id: str, moves: dict[int, int]) -> None:
         """Move every version at position old to new, for each old → new (no collisions:
         the moved rows first step aside above every position in use)."""
         aside = 1_000_000
@@ -653,3 +691,12 @@ class DraftStore:
                 "UPDATE section_versions SET position=? WHERE draft_id=? AND position=?",
                 (new, draft_id, old + aside),
             )
+
+
+def open_draft_store(location: str | Path, owner: str | None = None) -> DraftStore:
+    """The draft store at `location`: a PostgreSQL address (postgresql://…) or a SQLite file."""
+    if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+        from drafter.pg_store import PostgresDraftStore  # psycopg only when a database is used
+
+        return PostgresDraftStore(location, owner)
+    return DraftStore(location, owner)

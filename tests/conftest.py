@@ -42,3 +42,18 @@ def shots(tmp_path: Path) -> Path:
     folder = tmp_path / "screens"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """One real PostgreSQL server (loopback, temporary folder) for the whole run; skips when
+    the PostgreSQL programs are not installed (.ci/run installs them)."""
+    from tests.support.postgres import PostgresServer, bin_dir
+
+    if bin_dir() is None:
+        pytest.skip("PostgreSQL (initdb, pg_ctl) is not installed: apt-get install postgresql")
+    from drafter.pg_store import close_pools
+
+    with PostgresServer() as server:
+        yield server
+        close_pools()  # before the server goes

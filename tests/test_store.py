@@ -1,5 +1,8 @@
 """Draft store: round trip, versions, undo (and its floor), locks, owners, the schema migration,
-persistence, concurrency, crash safety."""
+persistence, concurrency, crash safety.
+
+Every test taking `store` or `location` runs twice: on a SQLite file and on a real PostgreSQL
+server (tests/support/postgres.py; a fresh database per test)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,7 @@ from drafter.store import (
     NothingToUndo,
     SectionLocked,
     SectionNotFound,
+    open_draft_store,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +59,28 @@ def make_draft(title: str = "青山镇总工会2025年工作总结") -> Draft:
     )
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Path]:
+    """Where a test's drafts live: a SQLite file, or a fresh PostgreSQL database's address."""
+    if request.param == "sqlite":
+        yield tmp_path / "nested" / "dir" / "drafts.sqlite3"
+        return
+    server = request.getfixturevalue("postgres_server")
+    yield server.new_database()
+    from drafter.pg_store import close_pools
+
+    close_pools()
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> DraftStore:
-    return DraftStore(tmp_path / "nested" / "dir" / "drafts.sqlite3")
+def store(location: str | Path) -> DraftStore:
+    return open_draft_store(location)
+
+
+def count_rows(store: DraftStore, sql: str, *params: Any) -> int:
+    """A count straight from the store's database (either backend)."""
+    with store._read() as con:
+        return int(con.execute(sql, params).fetchone()[0])
 
 
 def texts(store: DraftStore, draft_id: str, position: int) -> list[str]:
@@ -67,10 +91,11 @@ def test_create_get_round_trip(store: DraftStore) -> None:
     draft = make_draft()
     assert store.create(draft) == draft.id
     assert store.get(draft.id).to_dict() == draft.to_dict()
-    assert store.path.parent.is_dir()
-    con = sqlite3.connect(store.path)
-    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    con.close()
+    if store.backend == "sqlite":
+        assert store.path.parent.is_dir()
+        con = sqlite3.connect(store.path)
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        con.close()
 
 
 def test_missing_draft(store: DraftStore) -> None:
@@ -195,9 +220,8 @@ def test_sections_added_after_creation(store: DraftStore) -> None:
     assert store.save_draft(store.get(draft.id)) == []
 
 
-def test_persistence_across_instances(tmp_path: Path) -> None:
-    path = tmp_path / "drafts.sqlite3"
-    first = DraftStore(path)
+def test_persistence_across_instances(location: str | Path) -> None:
+    first = open_draft_store(location)
     draft = make_draft()
     first.create(draft)
     edited = copy.deepcopy(draft.sections[1])
@@ -206,7 +230,7 @@ def test_persistence_across_instances(tmp_path: Path) -> None:
     first.set_locked(draft.id, 0, True)
     del first
 
-    second = DraftStore(path)
+    second = open_draft_store(location)
     got = second.get(draft.id)
     assert got.sections[1].text == "第二版" and got.sections[0].locked
     assert second.undo(draft.id, 1).text == draft.sections[1].text
@@ -229,12 +253,7 @@ def test_list_and_delete(store: DraftStore) -> None:
     with pytest.raises(DraftNotFound):
         store.get(drafts[1].id)
     assert len(store.list_drafts()) == 3
-    con = sqlite3.connect(store.path)
-    left = con.execute(
-        "SELECT COUNT(*) FROM section_versions WHERE draft_id=?", (drafts[1].id,)
-    ).fetchone()[0]
-    con.close()
-    assert left == 0
+    assert count_rows(store, "SELECT COUNT(*) FROM section_versions WHERE draft_id=?", drafts[1].id) == 0
 
 
 def test_create_twice_refused(store: DraftStore) -> None:
@@ -244,10 +263,9 @@ def test_create_twice_refused(store: DraftStore) -> None:
         store.create(draft)
 
 
-def test_concurrent_writers(tmp_path: Path) -> None:
+def test_concurrent_writers(location: str | Path) -> None:
     """8 users on their own drafts + 4 workers on one draft; no lost write, no lock error."""
-    path = tmp_path / "drafts.sqlite3"
-    shared_store = DraftStore(path)
+    shared_store = open_draft_store(location)
     shared = make_draft("共享草稿")
     shared.sections = [Section(heading="", text="start")]
     shared_store.create(shared)
@@ -272,7 +290,7 @@ def test_concurrent_writers(tmp_path: Path) -> None:
 
     def worker(w: int) -> None:
         try:
-            own = DraftStore(path)  # separate instance, as a second process would have
+            own = open_draft_store(location)  # separate instance, as a second process would have
             barrier.wait(timeout=30)
             for r in range(rounds):
                 own.save_section(shared.id, 0, Section(heading="", text=f"w{w}-shared-{r}"))
@@ -292,7 +310,7 @@ def test_concurrent_writers(tmp_path: Path) -> None:
     assert errors == [], errors[:3]
 
     for i, draft_id in enumerate(user_ids):
-        got = DraftStore(path).get(draft_id)
+        got = open_draft_store(location).get(draft_id)
         assert got.title == f"用户{i}"
         total = sum(len(shared_store.history(draft_id, p)) for p in range(3))
         assert total == 3 + rounds
@@ -304,15 +322,15 @@ def test_concurrent_writers(tmp_path: Path) -> None:
     got = shared_store.get(shared.id)
     assert [s.text for s in got.sections[1:]] == [f"w{w}-own-{rounds - 1}" for w in range(workers)]
     # 8*(1 create + 15 saves) + 4*30 saves = 248 write transactions
-    print(f"\n248 write transactions from 12 threads in {elapsed:.2f}s")
+    print(f"\n248 write transactions from 12 threads in {elapsed:.2f}s ({shared_store.backend})")
 
 
 CRASH_MID_TRANSACTION = textwrap.dedent(
     """
     import sys
-    from drafter.store import DraftStore, _now
+    from drafter.store import _now, open_draft_store
 
-    store = DraftStore(sys.argv[1])
+    store = open_draft_store(sys.argv[1])
     draft_id = sys.argv[2]
     big = "半截写入" * 400_000  # several MB: pages spill into the WAL before commit
     with store._write() as con:
@@ -336,21 +354,21 @@ def run_child(script: str, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_crash_mid_transaction_keeps_last_good_version(tmp_path: Path) -> None:
-    path = tmp_path / "drafts.sqlite3"
-    store = DraftStore(path)
+def test_crash_mid_transaction_keeps_last_good_version(location: str | Path) -> None:
+    store = open_draft_store(location)
     draft = make_draft()
     store.create(draft)
     good = copy.deepcopy(draft.sections[1])
     good.text = "最后一个好版本"
     store.save_section(draft.id, 1, good)
 
-    child = run_child(CRASH_MID_TRANSACTION, str(path), draft.id)
+    child = run_child(CRASH_MID_TRANSACTION, str(location), draft.id)
     try:
         line = child.stdout.readline() if child.stdout else ""
         assert line.strip() == "READY", child.stderr.read() if child.stderr else ""
-        wal = path.with_name(path.name + "-wal")
-        assert wal.stat().st_size > 1_000_000  # uncommitted pages really hit the disk
+        if store.backend == "sqlite":
+            wal = location.with_name(location.name + "-wal")  # type: ignore[union-attr]
+            assert wal.stat().st_size > 1_000_000  # uncommitted pages really hit the disk
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
     finally:
@@ -359,14 +377,15 @@ def test_crash_mid_transaction_keeps_last_good_version(tmp_path: Path) -> None:
             child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
 
-    after = DraftStore(path)
+    after = open_draft_store(location)
     got = after.get(draft.id)
     assert got.title == draft.title
     assert got.sections[1].text == "最后一个好版本"
     assert texts(after, draft.id, 1) == [draft.sections[1].text, "最后一个好版本"]
-    con = sqlite3.connect(path)
-    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    con.close()
+    if store.backend == "sqlite":
+        con = sqlite3.connect(location)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con.close()
     # the dead writer's lock is gone: writing works at once
     start = time.perf_counter()
     good.text = "崩溃之后"
@@ -378,9 +397,9 @@ CRASH_WHILE_SAVING = textwrap.dedent(
     """
     import sys
     from drafter.draft import Section
-    from drafter.store import DraftStore
+    from drafter.store import open_draft_store
 
-    store = DraftStore(sys.argv[1])
+    store = open_draft_store(sys.argv[1])
     draft_id = sys.argv[2]
     for i in range(100_000):
         section = Section(heading="节", text=f"v{i + 2}:" + "字" * 20_000)
@@ -390,14 +409,13 @@ CRASH_WHILE_SAVING = textwrap.dedent(
 )
 
 
-def test_kill_during_continuous_saves_loses_no_committed_version(tmp_path: Path) -> None:
-    path = tmp_path / "drafts.sqlite3"
-    store = DraftStore(path)
+def test_kill_during_continuous_saves_loses_no_committed_version(location: str | Path) -> None:
+    store = open_draft_store(location)
     draft = make_draft()
     draft.sections = [Section(heading="节", text="v1")]
     store.create(draft)
 
-    child = run_child(CRASH_WHILE_SAVING, str(path), draft.id)
+    child = run_child(CRASH_WHILE_SAVING, str(location), draft.id)
     acknowledged = 0
     try:
         assert child.stdout is not None
@@ -412,7 +430,7 @@ def test_kill_during_continuous_saves_loses_no_committed_version(tmp_path: Path)
             child.kill()
             child.wait(timeout=30)
 
-    after = DraftStore(path)
+    after = open_draft_store(location)
     history = after.history(draft.id, 0)
     versions = [h["version"] for h in history]
     assert versions == list(range(1, len(versions) + 1))
@@ -478,10 +496,8 @@ def test_undo_never_restores_the_empty_placeholder_of_an_older_file(store: Draft
     draft = make_draft()
     store.create(outline_only(draft))
     generate(store, draft)
-    con = sqlite3.connect(store.path)
-    with con:
+    with store._write() as con:
         con.execute("UPDATE section_versions SET parent=1 WHERE draft_id=? AND version=2", (draft.id,))
-    con.close()
     with pytest.raises(NothingToUndo):
         store.undo(draft.id, 1)
     assert store.get(draft.id).sections[1].text == draft.sections[1].text
@@ -639,3 +655,19 @@ def test_a_file_from_a_newer_version_is_refused_in_chinese(tmp_path: Path) -> No
     with pytest.raises(NewerSchema) as info:
         DraftStore(path)
     assert "升级" in str(info.value)
+
+
+def test_a_database_from_a_newer_version_is_refused_in_chinese(postgres_server: Any) -> None:
+    from drafter.pg_store import close_pools
+
+    url = postgres_server.new_database()
+    store = open_draft_store(url)
+    with store._write() as con:
+        con.execute("UPDATE drafter_schema SET version=99 WHERE name='drafts'")
+    close_pools()  # a new process: the schema is checked again
+    try:
+        with pytest.raises(NewerSchema) as info:
+            open_draft_store(url)
+        assert "升级" in str(info.value)
+    finally:
+        close_pools()

@@ -465,7 +465,7 @@ class Backend:
             return UploadOutcome(rows, "范文库尚未就绪，请稍后再试。")
         with self._ingest_lock:  # one ingest at a time; searches keep using the old index
             old = self._index
-            fresh = CorpusIndex(self.settings, old.embedder, client=old.client)
+            fresh = type(old)(self.settings, old.embedder, client=old.client)  # file or database catalogue
             before = len(old.chunks)
             report = ingest(list(good), self.settings, fresh, progress=progress)
             fresh.load()
