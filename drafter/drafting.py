@@ -499,6 +499,9 @@ def section_labels(draft: Draft, positions: Sequence[int]) -> str:
 class RevisionNotAccepted(UserError):
     """The model's revision did not pass the gate: nothing was stored."""
 
+    message = "大模型的修改没有通过核对，原文未改动。"
+    exit_code = 4
+
     def __init__(self, message: str) -> None:
         super().__init__(message, exit_code=4)
 

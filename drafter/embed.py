@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from drafter.errors import DrafterError
 from drafter.tokenize import tokenize
 
 OFFLINE_MODEL = "offline"
@@ -29,8 +30,10 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-class EmbedderUnavailable(Exception):
-    pass
+class EmbedderUnavailable(DrafterError):
+    """The configured embedding model cannot be loaded (the caller falls back to the offline one)."""
+
+    message = "向量模型无法加载"
 
 
 class HashingEmbedder:

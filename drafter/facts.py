@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from drafter.errors import DrafterError
 from drafter.taxonomy import OTHER_UNIT_TYPE, match_unit_type
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -63,8 +64,10 @@ _PERIOD_VARIANTS: dict[str, str] = {
 }
 
 
-class FactsError(ValueError):
-    """Invalid facts. `messages` holds one short Chinese sentence per problem."""
+class FactsError(DrafterError, ValueError):
+    """Invalid facts. `messages` holds one short Chinese sentence per problem; `message` all of them."""
+
+    message = "事实有问题，请检查后重试。"
 
     def __init__(self, messages: list[str]) -> None:
         self.messages = list(messages)

@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import openai
 
 from drafter.config import Settings, mask_credentials, safe_logger, url_host
+from drafter.errors import DrafterError
 
 log = safe_logger(__name__)
 
@@ -36,8 +37,10 @@ RestartCallback = Callable[[], None]
 _NO_KEY = "EMPTY"
 
 
-class LLMError(Exception):
+class LLMError(DrafterError):
     """A failure the user should see as one short Chinese sentence (`message`)."""
+
+    message = "大模型暂时不可用，请稍后再试，或改用离线模式。"
 
     def __init__(
         self, message: str, kind: str, *, status: int | None = None, attempts: int = 1
@@ -67,12 +70,16 @@ class Reply:
     completion_tokens: int | None = None
 
 
-class _DeadlinePassed(Exception):
+class _DeadlinePassed(DrafterError):
     """The caller's deadline passed mid-answer (a model trickling tokens): stop, do not retry."""
 
+    message = "大模型在限定时间内没有写完。"
 
-class _StreamIncomplete(Exception):
+
+class _StreamIncomplete(DrafterError):
     """The body ended without a finish_reason: the connection dropped mid-answer."""
+
+    message = "与大模型的连接中途断开。"
 
 
 @dataclass
