@@ -35,7 +35,7 @@ from drafter.model_text import Attempt, ModelText
 from drafter.outline import Outline, PlannedSection, plan_outline, topic_slots
 from drafter.resize import offline_resize
 from drafter.retrieve import Retriever, SearchResult
-from drafter.store import HAND_EDIT_NOTE, DraftStore
+from drafter.store import HAND_EDIT_NOTE, DraftStore, SectionLocked
 from drafter.write import (
     REVISE_ACTIONS,
     STRATEGIES,
@@ -151,7 +151,7 @@ class Drafter:
         self.strategy = strategy
         self.model = ModelText(llm, self._corpus_copies) if llm is not None else None
         self._copy_lock = threading.Lock()
-        self._copy_index: tuple[int, CopyIndex] | None = None
+        self._copy_index: tuple[list[str], CopyIndex] | None = None
 
     # ---- drafting ---------------------------------------------------------------------------
     def draft(self, facts: Facts, offline: bool = False, outline: Outline | None = None) -> DraftResult:
@@ -372,10 +372,10 @@ class Drafter:
         """
         if self.retriever is None:
             return None
-        chunks = self.retriever.index.chunks
+        texts = self.retriever.corpus_texts()
         with self._copy_lock:
-            if self._copy_index is None or self._copy_index[0] != id(chunks):
-                self._copy_index = (id(chunks), CopyIndex([c.text for c in chunks], limit=GATE_COPY_LIMIT))
+            if self._copy_index is None or self._copy_index[0] is not texts:
+                self._copy_index = (texts, CopyIndex(texts, limit=GATE_COPY_LIMIT))
             return self._copy_index[1]
 
     # ---- revising ---------------------------------------------------------------------------------
@@ -446,8 +446,8 @@ class Drafter:
         if not 0 <= position < len(draft.sections):
             raise UserError(f"没有第 {position + 1} 节：这份草稿共 {len(draft.sections)} 节。")
         section = draft.sections[position]
-        if section.locked:
-            raise UserError(f"{section_name(section.heading)}已锁定，请先解锁再修改。")
+        if section.locked:  # the store's own refusal, so the message is the same everywhere
+            raise SectionLocked(position, section.heading)
         return draft, section
 
     def _offline_instead(

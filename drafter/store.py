@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.draft import Draft, Section, Signoff, Source, Warning, section_name
-from drafter.errors import DrafterError
+from drafter.errors import DrafterError, UserError
 
 SCHEMA_VERSION = 3  # 2: drafts.owner; 3: section_versions.origin and origin_reason
 BUSY_TIMEOUT_MS = 30_000
@@ -108,7 +108,7 @@ class SectionNotFound(StoreError, LookupError):
         super().__init__(f"草稿 {draft_id} 没有第{position + 1}节，请刷新后再试。")
 
 
-class SectionLocked(StoreError):
+class SectionLocked(StoreError, UserError):  # the user can unlock it
     message = "这一节已锁定，请先解锁再修改。"
 
     def __init__(self, position: int, heading: str) -> None:
