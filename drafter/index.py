@@ -503,7 +503,7 @@ def open_index(settings: Settings, notify: Callable[[str], None] | None = None) 
     """The index with the configured embedder (or the offline one, with a notice)."""
     from drafter.embed import load_embedder
 
-    return CorpusIndex(settings, load_embedder(settings.embed_model, notify))
+    return CorpusIndex(settings, load_embedder(settings.embed_model, notify, settings.hub))
 
 
 def _catalogue_ids(version: Path) -> list[str]:
