@@ -28,7 +28,7 @@ from drafter.draft import Draft
 from drafter.drafting import Drafter, DraftEvents
 from drafter.errors import DrafterError
 from drafter.facts import Facts
-from drafter.llm import LLMError
+from drafter.llm_errors import LLMError
 from drafter.retrieve import Retriever, SearchResult
 from drafter.store import DraftSummary
 from drafter.ui.streaming import LiveDraft, LiveSection, QueueEvents, stream_job, stream_section
