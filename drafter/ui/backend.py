@@ -24,17 +24,18 @@ from typing import Any
 from drafter.app.service import DrafterService
 from drafter.app.uploads import UploadOutcome
 from drafter.config import Settings, mask_credentials
-from drafter.draft import Draft
+from drafter.draft import Draft, section_name
 from drafter.drafting import Drafter, DraftEvents
-from drafter.errors import DrafterError
+from drafter.errors import DrafterError, UserError
 from drafter.facts import Facts
 from drafter.llm_errors import LLMError
 from drafter.retrieve import Retriever, SearchResult
 from drafter.store import DraftSummary
 from drafter.ui.streaming import LiveDraft, LiveSection, QueueEvents, stream_job, stream_section
+from drafter.write import REVISE_ACTIONS
 
 __all__ = [  # the UI's names, including those that live in drafter.ui.streaming
-    "SAMPLE_FORM", "Backend", "LiveDraft", "LiveSection", "QueueEvents", "UploadOutcome",
+    "ACTION_LABELS", "SAMPLE_FORM", "Backend", "LiveDraft", "LiveSection", "QueueEvents", "UploadOutcome",
     "form_from_facts", "notice_of", "parse_auth", "stream_job", "stream_section",
 ]
 
@@ -42,6 +43,9 @@ Progress = Callable[[str, int, int], None]
 STAGE_LABELS = {"read": "读取文件", "embed": "生成向量"}
 EXPORT_TTL_SECONDS = 6 * 3600
 UNEXPECTED = "操作失败，原文未改动，请稍后重试。"
+# The card buttons that change a section's text: "rewrite" (with the user's instruction) and the
+# revise actions declared in prompts/parts.yaml (write.REVISE_ACTIONS).
+ACTION_LABELS = {"rewrite": "重写", **{name: a.label for name, a in REVISE_ACTIONS.items()}}
 
 # The example behind "填入示例": a realistic township union; every figure is made up.
 SAMPLE_FORM: dict[str, Any] = {
@@ -206,6 +210,63 @@ class Backend:
             return drafts
         wanted = set(ids)
         return [d for d in drafts if d.id in wanted]
+
+    def hand_edited(self, owner: str, draft_id: str) -> list[int]:
+        """Positions of `owner`'s sections whose current text the user wrote."""
+        return self.service.hand_edited(owner, draft_id)
+
+    def section_action(
+        self, owner: str, draft_id: str, position: int, op: str, heading: str | None = None,
+        text: str | None = None, instruction: str = "", events: DraftEvents | None = None,
+    ) -> tuple[Draft, str]:
+        """A card button: save, a revise action (or "rewrite" with `instruction`), lock, unlock,
+        toggle_lock or undo, acting on what the user sees (`heading`/`text` as shown: unsaved
+        changes are saved first). Returns the updated draft and the message to show; raises a
+        DrafterError with the Chinese message otherwise (a refused revision stored nothing)."""
+        draft = self.get_draft(owner, draft_id)
+        if draft is None:
+            raise UserError(f"找不到草稿 {draft_id}，请重新生成或在“我的草稿”中打开。")
+        if not 0 <= position < len(draft.sections):
+            raise UserError(f"没有第 {position + 1} 节，请刷新页面后再试。")
+        section = draft.sections[position]
+        name = section_name(section.heading)
+        edited = text is not None and (
+            text.strip() != section.text.strip() or (heading is not None and heading.strip() != section.heading)
+        )
+
+        def save_shown() -> None:
+            self.service.edit(owner, draft_id, position, text or "", heading if section.heading else None)
+
+        if op == "save":
+            if not edited:
+                return draft, f"{name}没有改动。"
+            save_shown()
+            message = f"已保存{name}的修改。"
+        elif op in ACTION_LABELS:
+            if edited and not section.locked:  # act on what the user sees
+                save_shown()
+            if op == "rewrite" and not instruction.strip():
+                raise UserError("请先在“重写要求”中写明怎么改，如“突出服务职工的成效”。")
+            revised = self.service.revise(
+                owner, draft_id, position, instruction=instruction if op == "rewrite" else "",
+                action="" if op == "rewrite" else op, events=events,
+            )
+            how = "" if revised.origin != "fallback" else f"（大模型的输出未采用：{revised.origin_reason}，已改用离线方式）"
+            message = f"已{ACTION_LABELS[op]}{name}{how}，不满意可点“撤销”恢复。"
+        elif op in ("lock", "unlock", "toggle_lock"):
+            locked = (not section.locked) if op == "toggle_lock" else op == "lock"
+            if locked and edited:
+                save_shown()
+            self.service.set_locked(owner, draft_id, position, locked)
+            message = f"已锁定{name}：重新生成时不会改动它。" if locked else f"已解锁{name}，可以修改了。"
+        elif op == "undo":
+            self.service.undo(owner, draft_id, position)
+            message = f"已撤销{name}的上一次修改。"
+        else:
+            raise UserError(f"不支持的操作：{op}")
+        fresh = self.get_draft(owner, draft_id)
+        assert fresh is not None
+        return fresh, message
 
     # -- search ---------------------------------------------------------------------------------
     def search(self, query: str, unit_type: str = "", topic: str = "", k: int = 8) -> list[SearchResult]:
