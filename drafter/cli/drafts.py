@@ -104,7 +104,9 @@ def draft(args: argparse.Namespace, service: DrafterService) -> int:
 
 def revise(args: argparse.Namespace, service: DrafterService) -> int:
     if not args.instruction and not args.action:
-        raise UserError("请用 --instruction 写明修改要求，或用 --action 选择 polish、expand、shorten。")
+        from drafter.write import REVISE_ACTIONS
+
+        raise UserError(f"请用 --instruction 写明修改要求，或用 --action 选择 {'、'.join(REVISE_ACTIONS)}。")
     quiet_library_logs()
     section = service.revise(
         ADMIN, args.draft_id, args.section - 1, instruction=args.instruction or "", action=args.action or "",
