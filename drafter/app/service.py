@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from drafter.config import Settings
 from drafter.errors import UserError
-from drafter.services import build_drafter, ensure_corpus, llm_status, make_llm, open_store
 
 if TYPE_CHECKING:
     from drafter.app.protocols import ChatModel, DraftStorage
@@ -34,6 +33,8 @@ if TYPE_CHECKING:
     from drafter.retrieve import Retriever, SearchResult
     from drafter.store import DraftSummary
 
+# drafter.services (and through it drafting, the index, jieba) is imported where it is needed,
+# so that `drafter list` or `drafter show` stays quick.
 Owner = str | None  # None: the administrator (the CLI)
 Notify = Callable[[str], None]
 Progress = Callable[[str, int, int], None]
@@ -81,6 +82,8 @@ class DrafterService:
         """The administrator's view of the draft store (opened on first use)."""
         with self._lock:
             if self._store is None:
+                from drafter.services import open_store
+
                 self._store = open_store(self.settings)
             return self._store
 
@@ -89,6 +92,8 @@ class DrafterService:
         """The chat model, None when none is configured; LLMError if its settings are malformed."""
         with self._lock:
             if self._llm is _FROM_SETTINGS:
+                from drafter.services import make_llm
+
                 self._llm = make_llm(self.settings)
             return self._llm  # type: ignore[return-value]
 
@@ -99,6 +104,8 @@ class DrafterService:
 
     def llm_status(self) -> str:
         """What to say about the model in use: model and host, never the key."""
+        from drafter.services import llm_status
+
         if self._llm is None and self.settings.llm_configured:
             return llm_status(self.settings.with_(llm_base_url="", llm_model=""))
         return llm_status(self.settings)
@@ -114,6 +121,8 @@ class DrafterService:
 
     def prepare_corpus(self, progress: Progress | None = None, announce: bool = True) -> IngestReport | None:
         """First use of a data dir: ingest the bundled corpus (or re-embed for a new model)."""
+        from drafter.services import ensure_corpus
+
         index = self.index()
         report = ensure_corpus(self.settings, index, self.notify if announce else None, progress)
         index.load()
@@ -141,6 +150,8 @@ class DrafterService:
 
     def drafter(self, owner: Owner, events: DraftEvents | None = None, offline: bool = False) -> Drafter:
         """A Drafter for one request of `owner`: its own events, the shared model and corpus."""
+        from drafter.services import build_drafter
+
         llm = None if offline else self.llm
         return build_drafter(self.settings, self.retriever(), self.drafts(owner), llm, events)
 
