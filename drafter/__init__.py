@@ -38,6 +38,9 @@ _PUBLIC = {
     "export_docx": "drafter.export",
     "export_markdown": "drafter.export",
     "make_drafter": "drafter.services",
+    "DrafterService": "drafter.app.service",
+    "DrafterError": "drafter.errors",
+    "UserError": "drafter.errors",
 }
 __all__ = sorted(_PUBLIC)
 

@@ -26,6 +26,32 @@ BUNDLED_CORPUS = _package_folder("drafter.example_corpus")
 PROMPTS_DIR = _package_folder("drafter.prompt_files")
 
 
+@dataclass(frozen=True)
+class HubSettings:
+    """The Hugging Face hub as huggingface_hub sees it (its own HF_* variables, read here so the
+    embedder gets them passed in): the model cache, the hub's address, offline mode."""
+
+    cache: Path
+    endpoint: str = "https://huggingface.co"
+    offline: bool = False
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> HubSettings:
+        env = dict(os.environ) if env is None else env
+        home = Path(env.get("HF_HOME") or Path.home() / ".cache" / "huggingface")
+        return cls(
+            cache=Path(env.get("HF_HUB_CACHE") or home / "hub"),
+            endpoint=env.get("HF_ENDPOINT") or cls.endpoint,
+            offline=env.get("HF_HUB_OFFLINE") == "1",
+        )
+
+    def use_short_download_timeouts(self) -> None:
+        """Before a download: huggingface_hub reads its timeouts only from the environment, so
+        they are set there (unless the user set them), for an unreachable hub to fail fast."""
+        os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "5")
+        os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "10")
+
+
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "drafter"
@@ -112,6 +138,10 @@ class Settings:
         default=None,
         metadata={"env": "DRAFTER_GENRE_FILE", "help": "本单位的体裁文件（YAML），在内置体裁上增改主题、标题等"},
     )
+    hub: HubSettings = field(
+        default_factory=HubSettings.from_env,
+        metadata={"help": "向量模型下载站与缓存（HF_HOME、HF_HUB_CACHE、HF_ENDPOINT、HF_HUB_OFFLINE）"},
+    )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -129,6 +159,7 @@ class Settings:
                 values[key] = value
         if "data_dir" in values:
             values["data_dir"] = Path(str(values["data_dir"])).expanduser()
+        values.setdefault("hub", HubSettings.from_env(env))
         return cls(**values)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:

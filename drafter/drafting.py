@@ -44,7 +44,7 @@ from drafter.outline import Outline, PlannedSection, plan_outline
 from drafter.resize import offline_resize
 from drafter.retrieve import Retriever, SearchResult
 from drafter.section_ops import SectionOps
-from drafter.store import HAND_EDIT_NOTE, DraftStore
+from drafter.store import HAND_EDIT_NOTE, DraftStore, SectionLocked
 from drafter.write import (
     REVISE_ACTIONS,
     STRATEGIES,
@@ -86,7 +86,7 @@ class Drafter(SectionOps):
         self.strategy = strategy
         self.model = ModelText(llm, self._corpus_copies) if llm is not None else None
         self._copy_lock = threading.Lock()
-        self._copy_index: tuple[int, CopyIndex] | None = None
+        self._copy_index: tuple[list[str], CopyIndex] | None = None
 
     # ---- drafting ---------------------------------------------------------------------------
     def draft(self, facts: Facts, offline: bool = False, outline: Outline | None = None) -> DraftResult:
@@ -290,10 +290,10 @@ class Drafter(SectionOps):
         """
         if self.retriever is None:
             return None
-        chunks = self.retriever.index.chunks
+        texts = self.retriever.corpus_texts()
         with self._copy_lock:
-            if self._copy_index is None or self._copy_index[0] != id(chunks):
-                self._copy_index = (id(chunks), CopyIndex([c.text for c in chunks], limit=GATE_COPY_LIMIT))
+            if self._copy_index is None or self._copy_index[0] is not texts:
+                self._copy_index = (texts, CopyIndex(texts, limit=GATE_COPY_LIMIT))
             return self._copy_index[1]
 
     # ---- revising ---------------------------------------------------------------------------------
@@ -362,8 +362,8 @@ class Drafter(SectionOps):
         if not 0 <= position < len(draft.sections):
             raise UserError(f"没有第 {position + 1} 节：这份草稿共 {len(draft.sections)} 节。")
         section = draft.sections[position]
-        if section.locked:
-            raise UserError(f"{section_name(section.heading, section.role)}已锁定，请先解锁再修改。")
+        if section.locked:  # the store's own refusal, so the message is the same everywhere
+            raise SectionLocked(position, section.heading, section.role)
         return draft, section
 
     def _offline_instead(
@@ -415,6 +415,9 @@ class Drafter(SectionOps):
 
 class RevisionNotAccepted(UserError):
     """The model's revision did not pass the gate: nothing was stored."""
+
+    message = "大模型的修改没有通过核对，原文未改动。"
+    exit_code = 4
 
     def __init__(self, message: str) -> None:
         super().__init__(message, exit_code=4)

@@ -6,7 +6,6 @@ fixed-size vector. It is weaker than a neural model but keeps ingest and search 
 
 from __future__ import annotations
 
-import os
 import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -15,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from drafter.config import HubSettings
+from drafter.errors import DrafterError
 from drafter.tokenize import tokenize
 
 OFFLINE_MODEL = "offline"
@@ -29,8 +30,10 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-class EmbedderUnavailable(Exception):
-    pass
+class EmbedderUnavailable(DrafterError):
+    """The configured embedding model cannot be loaded (the caller falls back to the offline one)."""
+
+    message = "向量模型无法加载"
 
 
 class HashingEmbedder:
@@ -84,10 +87,13 @@ class HashingEmbedder:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model by hub name (from the local cache) or local folder."""
 
-    def __init__(self, name_or_path: str, query_prefix: str | None = None, batch_size: int = 32):
+    def __init__(
+        self, name_or_path: str, query_prefix: str | None = None, batch_size: int = 32,
+        hub: HubSettings | None = None,
+    ):
         self.name = name_or_path
         self.batch_size = batch_size
-        self._model = _load_sentence_transformer(name_or_path)
+        self._model = _load_sentence_transformer(name_or_path, hub or HubSettings.from_env())
         lowered = str(name_or_path).lower()
         if query_prefix is None and "bge" in lowered and "zh" in lowered:
             query_prefix = BGE_ZH_QUERY_PREFIX  # bge-zh v1.5 queries take it; passages never do
@@ -105,7 +111,7 @@ class SentenceTransformerEmbedder:
         return self.embed_documents([self.query_prefix + text])[0]
 
 
-def _load_sentence_transformer(name_or_path: str):  # type: ignore[no-untyped-def]
+def _load_sentence_transformer(name_or_path: str, hub: HubSettings):  # type: ignore[no-untyped-def]
     """Local folder, else the hub cache, else one download attempt; EmbedderUnavailable if all fail."""
     if Path(name_or_path).exists():
         SentenceTransformer = _sentence_transformer_class()
@@ -115,18 +121,17 @@ def _load_sentence_transformer(name_or_path: str):  # type: ignore[no-untyped-de
             raise EmbedderUnavailable(
                 f"无法从目录 {name_or_path} 加载向量模型（请确认它是完整的 sentence-transformers 模型目录）"
             ) from exc
-    if _in_hub_cache(name_or_path):
+    if _in_hub_cache(name_or_path, hub.cache):
         SentenceTransformer = _sentence_transformer_class()
         try:
             return SentenceTransformer(name_or_path, device="cpu", local_files_only=True)
         except Exception:
             pass
-    if os.environ.get("HF_HUB_OFFLINE") == "1":
+    if hub.offline:
         raise EmbedderUnavailable(f"本机没有向量模型 {name_or_path} 的缓存，且处于离线模式")
-    if not _hub_reachable():
+    if not _hub_reachable(hub.endpoint):
         raise EmbedderUnavailable(f"本机没有向量模型 {name_or_path} 的缓存，且无法连接模型下载站")
-    os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "5")
-    os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "10")
+    hub.use_short_download_timeouts()
     try:
         return _sentence_transformer_class()(name_or_path, device="cpu")
     except Exception as exc:
@@ -142,20 +147,18 @@ def _sentence_transformer_class():  # type: ignore[no-untyped-def]
     return SentenceTransformer
 
 
-def _in_hub_cache(repo_id: str) -> bool:
+def _in_hub_cache(repo_id: str, cache: Path) -> bool:
     """Whether the Hugging Face cache holds this model, checked without importing torch."""
-    home = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface"))
-    cache = Path(os.environ.get("HF_HUB_CACHE", home / "hub"))
     return (cache / ("models--" + repo_id.replace("/", "--"))).is_dir()
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
+def _hub_reachable(endpoint: str, timeout: float = 3.0) -> bool:
     """One quick TCP probe, so an offline machine fails in seconds, not after minutes of retries."""
     import socket
     import threading
     from urllib.parse import urlparse
 
-    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or ""
+    host = urlparse(endpoint).hostname or ""
     result: list[bool] = []
 
     def probe() -> None:
@@ -171,12 +174,15 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
     return bool(result and result[0])
 
 
-def load_embedder(name_or_path: str, notify: Callable[[str], None] | None = None) -> Embedder:
-    """The configured embedder, or the offline one with a single Chinese notice saying why."""
+def load_embedder(
+    name_or_path: str, notify: Callable[[str], None] | None = None, hub: HubSettings | None = None
+) -> Embedder:
+    """The configured embedder, or the offline one with a single Chinese notice saying why.
+    `hub`: Settings.hub (read from the environment when not given)."""
     if name_or_path == OFFLINE_MODEL:
         return HashingEmbedder()
     try:
-        return SentenceTransformerEmbedder(name_or_path)
+        return SentenceTransformerEmbedder(name_or_path, hub=hub)
     except EmbedderUnavailable as exc:
         if notify:
             notify(

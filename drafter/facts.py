@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from drafter.errors import DrafterError
 from drafter.fact_fields import (
     parse_date,
     parse_length,
@@ -66,8 +67,10 @@ _KNOWN_KEYS = (
 # Keys written by Facts.to_dict(); tolerated on input so a saved facts dict can be re-parsed.
 _DERIVED_KEYS = ("unit_type_raw", "rejected")
 
-class FactsError(ValueError):
-    """Invalid facts. `messages` holds one short Chinese sentence per problem."""
+class FactsError(DrafterError, ValueError):
+    """Invalid facts. `messages` holds one short Chinese sentence per problem; `message` all of them."""
+
+    message = "事实有问题，请检查后重试。"
 
     def __init__(self, messages: list[str]) -> None:
         self.messages = list(messages)

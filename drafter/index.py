@@ -416,6 +416,37 @@ class CorpusIndex:
     def is_empty(self) -> bool:
         return not self.chunks
 
+    # ---- what retrieval asks of the index (retrieve.py ranks; the structures stay in here) -----
+    def lexical_tokens(self, tokens: Sequence[str]) -> list[str]:
+        """The query tokens BM25 knows (the others cannot score)."""
+        bm25 = self.bm25
+        return [t for t in tokens if t in bm25.vocab_dict] if bm25 is not None else []
+
+    def lexical_top(self, tokens: list[str], n: int) -> list[int]:
+        """Rows of the n best BM25 matches that score at all, best first."""
+        n = min(n, len(self.chunks))
+        rows, scores = self.bm25.retrieve([tokens], k=n, show_progress=False, n_threads=0)
+        return [int(r) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+
+    def lexical_scores(self, tokens: list[str]) -> np.ndarray:
+        """Every row's BM25 score for the tokens."""
+        return self.bm25.get_scores(tokens)
+
+    def nearest_rows(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[int]:
+        """Rows of Chroma's n nearest vectors (optionally under a `where`), nearest first; ids
+        the loaded catalogue does not know (a writer's newer chunks) are left out."""
+        kwargs: dict[str, Any] = {"where": where} if where else {}
+        hits = self.collection().query(query_embeddings=[vector.tolist()], n_results=n, include=[], **kwargs)
+        rows = (self.row_of(i) for i in hits["ids"][0])
+        return [r for r in rows if r is not None]
+
+    def exact_scores(self, vector: np.ndarray, rows: np.ndarray) -> np.ndarray | None:
+        """Exact cosine of `rows`' kept vectors with `vector` (unit length); None if none kept."""
+        vectors = self.vectors
+        if vectors is None:
+            return None
+        return vectors[rows] @ vector.astype(np.float32, copy=False)
+
 
 def _drop_collection(client: Any, name: str) -> None:
     from chromadb.errors import NotFoundError
@@ -490,7 +521,7 @@ def open_index(settings: Settings, notify: Callable[[str], None] | None = None) 
     """The index with the configured embedder (or the offline one, with a notice)."""
     from drafter.embed import load_embedder
 
-    embedder = load_embedder(settings.embed_model, notify)
+    embedder = load_embedder(settings.embed_model, notify, settings.hub)
     if settings.catalogue_in_database:  # several instances: the catalogue lives in the database
         from drafter.catalogue import DatabaseCorpusIndex
 

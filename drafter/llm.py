@@ -13,19 +13,18 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlparse
 
 import openai
 
-from drafter.config import Settings, mask_credentials, safe_logger, url_host
+from drafter.config import Settings, safe_logger, url_host
+from drafter.errors import DrafterError
+from drafter.llm_errors import ERROR_KINDS, Failure, LLMError, failure_error, parse_retry_after
+
+__all__ = ["ERROR_KINDS", "LLMClient", "LLMError", "Reply"]  # LLMError's home is llm_errors.py
 
 log = safe_logger(__name__)
-
-ERROR_KINDS = frozenset(
-    {"auth", "connection", "rate_limit", "server", "timeout", "stream", "bad_request"}
-)
 
 Message = Mapping[str, Any]
 DeltaCallback = Callable[[str], None]
@@ -34,27 +33,6 @@ RestartCallback = Callable[[], None]
 # Sent when no key is configured: local servers (Ollama, vLLM, llama.cpp) ignore it, and the
 # SDK refuses to build a client without one.
 _NO_KEY = "EMPTY"
-
-
-class LLMError(Exception):
-    """A failure the user should see as one short Chinese sentence (`message`)."""
-
-    def __init__(
-        self, message: str, kind: str, *, status: int | None = None, attempts: int = 1
-    ) -> None:
-        if kind not in ERROR_KINDS:
-            raise ValueError(f"unknown LLMError kind: {kind}")
-        super().__init__(message)
-        self.message = message
-        self.kind = kind
-        self.status = status  # HTTP status when the server answered with one
-        self.attempts = attempts  # requests made, retries included
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __repr__(self) -> str:
-        return f"LLMError(kind={self.kind!r}, status={self.status!r}, message={self.message!r})"
 
 
 @dataclass
@@ -67,22 +45,16 @@ class Reply:
     completion_tokens: int | None = None
 
 
-class _DeadlinePassed(Exception):
+class _DeadlinePassed(DrafterError):
     """The caller's deadline passed mid-answer (a model trickling tokens): stop, do not retry."""
 
+    message = "大模型在限定时间内没有写完。"
 
-class _StreamIncomplete(Exception):
+
+class _StreamIncomplete(DrafterError):
     """The body ended without a finish_reason: the connection dropped mid-answer."""
 
-
-@dataclass
-class _Failure:
-    kind: str
-    retryable: bool
-    status: int | None = None
-    retry_after: float | None = None
-    detail: str = ""  # server text, only used for 400-type errors
-    code: str | None = None
+    message = "与大模型的连接中途断开。"
 
 
 @dataclass
@@ -108,30 +80,6 @@ def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
         if isinstance(getattr(module, "TransportError", None), type):
             others.append(module.TransportError)
     return tuple(timeouts), tuple(others)
-
-
-def _parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds from `retry-after-ms`, or `Retry-After` (seconds or an HTTP date)."""
-    if not headers:
-        return None
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(0.0, float(raw_ms) / 1000.0)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _server_detail(exc: openai.APIStatusError) -> str:
@@ -366,85 +314,46 @@ class LLMClient:
             return max(backoff, min(retry_after, self.retry_after_cap))
         return backoff
 
-    def _classify(self, exc: BaseException, state: _AttemptState) -> _Failure | None:
+    def _classify(self, exc: BaseException, state: _AttemptState) -> Failure | None:
         timeouts, transport = _transport_errors()
         if isinstance(exc, _DeadlinePassed):
-            return _Failure("timeout", False, detail="deadline")
+            return Failure("timeout", False, detail="deadline")
         if isinstance(exc, _StreamIncomplete):
-            return _Failure("stream", True)
+            return Failure("stream", True)
         if isinstance(exc, openai.APITimeoutError):
-            return _Failure("timeout", True)
+            return Failure("timeout", True)
         if isinstance(exc, openai.APIConnectionError):
-            return _Failure("stream" if state.opened else "connection", True)
+            return Failure("stream" if state.opened else "connection", True)
         if isinstance(exc, openai.APIStatusError):
             return self._classify_status(exc)
         if isinstance(exc, openai.APIError):  # an error event inside the stream
-            return _Failure("server", True, detail=exc.message)
+            return Failure("server", True, detail=exc.message)
         if timeouts and isinstance(exc, timeouts):
-            return _Failure("timeout", True)
+            return Failure("timeout", True)
         if transport and isinstance(exc, transport):
-            return _Failure("stream" if state.opened else "connection", True)
+            return Failure("stream" if state.opened else "connection", True)
         return None
 
-    def _classify_status(self, exc: openai.APIStatusError) -> _Failure:
+    def _classify_status(self, exc: openai.APIStatusError) -> Failure:
         status = exc.status_code
         detail = _server_detail(exc)
         code = exc.code
         if status in (401, 403):
-            return _Failure("auth", False, status, detail=detail, code=code)
+            return Failure("auth", False, status, detail=detail, code=code)
         if status == 429:
             if code == "insufficient_quota":  # retrying cannot refill an empty account
-                return _Failure("rate_limit", False, status, code=code)
+                return Failure("rate_limit", False, status, code=code)
             headers = exc.response.headers if exc.response is not None else None
-            return _Failure("rate_limit", True, status, retry_after=_parse_retry_after(headers))
+            return Failure("rate_limit", True, status, retry_after=parse_retry_after(headers))
         if status == 408:
-            return _Failure("timeout", True, status)
+            return Failure("timeout", True, status)
         if status >= 500:
             headers = exc.response.headers if exc.response is not None else None
-            return _Failure("server", True, status, retry_after=_parse_retry_after(headers))
-        return _Failure("bad_request", False, status, detail=detail, code=code)
+            return Failure("server", True, status, retry_after=parse_retry_after(headers))
+        return Failure("bad_request", False, status, detail=detail, code=code)
 
-    def _error(self, failure: _Failure, *, attempts: int) -> LLMError:
-        retries = attempts - 1
-        tail = f"，重试 {retries} 次后仍失败" if retries else ""
-        host, status = self._host, failure.status
-        kind = failure.kind
-        if kind == "connection":
-            text = (
-                f"无法连接到大模型服务（{host}）{tail}：请检查 OPENAI_BASE_URL 是否正确、"
-                "服务是否已启动。"
-            )
-        elif kind == "timeout" and failure.detail == "deadline":
-            text = "大模型输出太慢，超过了本节的时限。"
-        elif kind == "timeout":
-            text = (
-                f"大模型服务响应超时（超过 {self.stall_timeout:g} 秒没有输出）{tail}：请稍后再试，"
-                "或调大 DRAFTER_LLM_TIMEOUT。"
-            )
-        elif kind == "stream":
-            text = f"大模型的输出中途断开{tail}，请稍后再试。"
-        elif kind == "rate_limit" and failure.code == "insufficient_quota":
-            text = "大模型账户额度不足（429）：请检查账户余额，或更换 OPENAI_API_KEY。"
-        elif kind == "rate_limit":
-            text = f"大模型服务繁忙（429）{tail}，请稍后再试。"
-        elif kind == "server" and status is None:
-            text = f"大模型服务在输出时报错{tail}，请稍后再试。"
-        elif kind == "server":
-            text = f"大模型服务出错（HTTP {status}）{tail}，请稍后再试。"
-        elif kind == "auth" and status == 403:
-            text = "大模型服务拒绝访问（403）：请检查 OPENAI_API_KEY 的权限，以及该服务是否对本机开放。"
-        elif kind == "auth":
-            text = "大模型服务拒绝了密钥：请检查 OPENAI_API_KEY。"
-        elif status == 404:
-            text = (
-                f"大模型服务找不到模型“{self.model}”或接口（404）：请检查 DRAFTER_MODEL "
-                "和 OPENAI_BASE_URL。"
-            )
-        else:
-            detail = " ".join(failure.detail.split())[:120]
-            reason = f"：{detail}" if detail else ""
-            text = f"大模型服务拒绝了请求（HTTP {status}）{reason}。请检查模型名称和参数。"
-        if self._api_key:  # server text could echo the key back; never pass it on
-            text = text.replace(self._api_key, "***")
-        text = mask_credentials(text)  # nor an address with credentials in it
-        return LLMError(text, kind, status=status, attempts=attempts)
+    def _error(self, failure: Failure, *, attempts: int) -> LLMError:
+        return failure_error(
+            failure, attempts=attempts, host=self._host, model=self.model,
+            stall_timeout=self.stall_timeout, api_key=self._api_key,
+        )

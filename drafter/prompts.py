@@ -10,10 +10,14 @@ from typing import Any
 import yaml
 
 from drafter.config import PROMPTS_DIR
+from drafter.errors import DrafterError
 
 
-class PromptError(Exception):
-    pass
+class PromptError(DrafterError):
+    """A prompt file is missing or malformed: the installation is broken, not the user's input."""
+
+    message = "提示词文件缺失或有误，请重新安装 drafter。"
+    exit_code = 1
 
 
 @cache

@@ -10,6 +10,7 @@ without kept vectors.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -43,6 +44,8 @@ class Retriever:
     def __init__(self, index: CorpusIndex, candidates: int = 100) -> None:
         self.index = index
         self.candidates = candidates
+        self._texts: tuple[list, list[str]] | None = None
+        self._texts_lock = threading.Lock()
 
     def search(
         self,
@@ -100,60 +103,54 @@ class Retriever:
         return mask
 
     def _bm25_rows(self, query: str, mask: np.ndarray | None) -> list[int]:
-        bm25 = self.index.bm25
-        tokens = [t for t in tokenize(query) if t in bm25.vocab_dict] if bm25 is not None else []
+        tokens = self.index.lexical_tokens(tokenize(query))
         if not tokens:
             return []
         if mask is None:
-            n = min(self.candidates, len(self.index.chunks))
-            rows, scores = bm25.retrieve([tokens], k=n, show_progress=False, n_threads=0)
-            return [int(r) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+            return self.index.lexical_top(tokens, self.candidates)
         # A filter: bm25s's weight mask zeroes nearly every score, and its top-k (argpartition
         # over all chunks, mostly equal zeros) then takes ~20 ms at 50k chunks. Scoring is
         # cheap; pick the top among the filter's rows that score at all instead.
-        scores = bm25.get_scores(tokens)
+        scores = self.index.lexical_scores(tokens)
         rows = np.flatnonzero(mask & (scores > 0))
         return _top(rows, scores[rows], self.candidates)
 
     def _dense_rows(self, query: str, mask: np.ndarray | None, filters: dict[str, str]) -> list[int]:
-        collection = self.index.collection()
         total = self.index.vector_count()
         if not total:
             return []
         query_vector = self.index.embedder.embed_query(query)
-        vector = query_vector.tolist()
         n = min(self.candidates, total)
-        rows = self._rows(collection.query(query_embeddings=[vector], n_results=n, include=[]))
+        rows = self.index.nearest_rows(query_vector, n)
         if mask is not None:
             rows = [r for r in rows if mask[r]]
             if len(rows) < min(10, int(mask.sum())):  # filter too selective for the candidates
                 exact = self._exact_rows(query_vector, mask, n)
                 if exact is not None:
                     return exact
-                where = _where(filters)
-                hits = collection.query(
-                    query_embeddings=[vector], n_results=min(n, int(mask.sum())), where=where, include=[]
-                )
-                rows = [r for r in self._rows(hits) if mask[r]]
+                hits = self.index.nearest_rows(query_vector, min(n, int(mask.sum())), where=_where(filters))
+                rows = [r for r in hits if mask[r]]
         return rows
 
     def _exact_rows(self, vector: np.ndarray, mask: np.ndarray, n: int) -> list[int] | None:
-        """The filter's best n rows by exact cosine (vectors are unit length), in memory.
+        """The filter's best n rows by exact cosine, in memory.
 
         Few rows pass a selective filter, so scoring them all costs well under a millisecond,
         where Chroma's `where` query costs tens. None when the index kept no vectors.
         """
-        vectors = self.index.vectors
-        if vectors is None:
-            return None
         allowed = np.flatnonzero(mask)
         if len(allowed) > EXACT_MAX_ROWS:
             return None
-        return _top(allowed, vectors[allowed] @ vector.astype(np.float32, copy=False), n)
+        scores = self.index.exact_scores(vector, allowed)
+        return None if scores is None else _top(allowed, scores, n)
 
-    def _rows(self, hits: dict) -> list[int]:
-        rows = (self.index.row_of(i) for i in hits["ids"][0])
-        return [r for r in rows if r is not None]
+    def corpus_texts(self) -> list[str]:
+        """Every passage's text (the copy checks); the same list until the index is reloaded."""
+        chunks = self.index.chunks
+        with self._texts_lock:
+            if self._texts is None or self._texts[0] is not chunks:
+                self._texts = (chunks, [c.text for c in chunks])
+            return self._texts[1]
 
     def _result(self, row: int, score: float) -> SearchResult:
         chunk = self.index.chunks[row]

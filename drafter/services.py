@@ -1,6 +1,7 @@
 """Wiring: build the collaborators (index, retriever, store, LLM, drafter) from Settings.
 
-The CLI and the UI both start here, so they behave the same.
+The one place they are built: the service layer (drafter/app/service.py), which the CLI and
+the UI call, starts here, and so do scripts (`make_drafter`).
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from drafter.config import BUNDLED_CORPUS, Settings
 from drafter.drafting import Drafter, DraftEvents, Limits
-from drafter.errors import UserError
 from drafter.index import CorpusIndex, open_index
 from drafter.ingest import IngestReport, ingest
 from drafter.retrieve import Retriever
 from drafter.store import DraftStore, open_draft_store
 
 if TYPE_CHECKING:
+    from drafter.app.protocols import ChatModel, DraftStorage, PassageRetriever
     from drafter.llm import LLMClient
 
 Notify = Callable[[str], None]
@@ -73,6 +74,25 @@ def llm_status(settings: Settings) -> str:
     )
 
 
+def build_drafter(
+    settings: Settings,
+    retriever: PassageRetriever | None,
+    store: DraftStorage,
+    llm: ChatModel | None,
+    events: DraftEvents | None = None,
+) -> Drafter:
+    """The one place a Drafter is put together (the CLI, the UI and scripts alike)."""
+    return Drafter(
+        retriever,  # type: ignore[arg-type]  # any PassageRetriever
+        store,  # type: ignore[arg-type]  # any DraftStorage
+        llm=llm,  # type: ignore[arg-type]  # any ChatModel
+        concurrency=settings.llm_concurrency,
+        events=events,
+        limits=Limits(settings.llm_section_deadline, settings.llm_draft_deadline),
+        strategy=settings.llm_strategy,
+    )
+
+
 def make_drafter(
     settings: Settings,
     *,
@@ -81,22 +101,9 @@ def make_drafter(
     notify: Notify | None = None,
     index: CorpusIndex | None = None,
 ) -> Drafter:
+    """A Drafter over the data dir's corpus (prepared on first use) and draft store, as the
+    administrator; a malformed LLM configuration is an LLMError unless `offline`."""
     index = index or open_index(settings, notify)
     ensure_corpus(settings, index, notify)
-    llm = None
-    if not offline and settings.llm_configured:
-        from drafter.llm import LLMError
-
-        try:
-            llm = make_llm(settings)
-        except LLMError as exc:  # e.g. a malformed OPENAI_BASE_URL: one sentence, no traceback
-            raise UserError(exc.message) from exc
-    return Drafter(
-        Retriever(index),
-        open_store(settings),
-        llm=llm,
-        concurrency=settings.llm_concurrency,
-        events=events,
-        limits=Limits(settings.llm_section_deadline, settings.llm_draft_deadline),
-        strategy=settings.llm_strategy,
-    )
+    llm = make_llm(settings) if not offline else None
+    return build_drafter(settings, Retriever(index), open_store(settings), llm, events)

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.draft import Draft, Section, Signoff, Source, Warning, section_name
-from drafter.errors import UserError
+from drafter.errors import DrafterError, UserError
 
 SCHEMA_VERSION = 3  # 2: drafts.owner; 3: section_versions.origin and origin_reason
 BUSY_TIMEOUT_MS = 30_000
@@ -98,29 +98,39 @@ _ADDED_COLUMNS = (
 )
 
 
-class StoreError(Exception):
+class StoreError(DrafterError):
     """Base of the store's errors; the message is short Chinese text for the user."""
+
+    message = "草稿库操作失败，请刷新后再试。"
 
 
 class DraftNotFound(StoreError, LookupError):
+    message = "找不到这份草稿。"
+
     def __init__(self, draft_id: str) -> None:
         self.draft_id = draft_id
         super().__init__(f"找不到草稿 {draft_id}")
 
 
 class SectionNotFound(StoreError, LookupError):
+    message = "草稿中没有这一节，请刷新后再试。"
+
     def __init__(self, draft_id: str, position: int) -> None:
         self.draft_id, self.position = draft_id, position
         super().__init__(f"草稿 {draft_id} 没有第{position + 1}节，请刷新后再试。")
 
 
-class SectionLocked(StoreError):
-    def __init__(self, position: int, heading: str) -> None:
+class SectionLocked(StoreError, UserError):  # the user can unlock it
+    message = "这一节已锁定，请先解锁再修改。"
+
+    def __init__(self, position: int, heading: str, role: str = "opening") -> None:
         self.position = position
-        super().__init__(f"{section_name(heading)}已锁定，请先解锁再修改。")
+        super().__init__(f"{section_name(heading, role)}已锁定，请先解锁再修改。")
 
 
 class NothingToUndo(StoreError):
+    message = "这一节没有可以撤销的修改。"
+
     def __init__(self, position: int, heading: str) -> None:
         self.position = position
         super().__init__(f"{section_name(heading)}没有可以撤销的修改。")
@@ -141,6 +151,8 @@ class DatabaseUnavailable(StoreError, UserError):
 
 
 class NewerSchema(StoreError):
+    message = "草稿库是更新版本的程序建立的，请升级 drafter 后再使用。"
+
     def __init__(self, version: int) -> None:
         super().__init__(
             f"草稿库（格式版本 {version}）是更新版本的程序建立的，请升级 drafter 后再使用。"
@@ -148,6 +160,8 @@ class NewerSchema(StoreError):
 
 
 class AdminOnly(StoreError):
+    message = "只有管理员（命令行）可以转交草稿。"
+
     def __init__(self) -> None:
         super().__init__("只有管理员（命令行）可以转交草稿。")
 

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from drafter import locks
+from drafter.errors import DrafterError
 
 POINTER = "CURRENT"
 READERS = ".readers"
@@ -35,8 +36,11 @@ LEGACY_FILES = ("bm25", "chunks.jsonl", "vectors.npy")  # the old unversioned la
 LEGACY_MARKER = "chunks.jsonl"
 
 
-class VersionGone(FileNotFoundError):
-    """The version named by CURRENT was deleted before we could lock it: read CURRENT again."""
+class VersionGone(DrafterError, FileNotFoundError):
+    """The version named by CURRENT was deleted before we could lock it: read CURRENT again.
+    (Internal: the reader retries; the user never sees it.)"""
+
+    message = "范文库正在更新，请稍后再试。"
 
 
 class VersionedDir:

@@ -16,13 +16,16 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from drafter.draft import chinese_numeral
+from drafter.errors import DrafterError
 
 _MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # refuse zip bombs before python-docx inflates them
 
 
-class DocxReadError(ValueError):
+class DocxReadError(DrafterError, ValueError):
     """A .docx that cannot be read; the message is a short Chinese sentence saying what to do."""
+
+    message = "Word 文档无法读取，请用 Word 或 WPS 另存为 .docx 后再试。"
 
 
 # ── public API ───────────────────────────────────────────────────────────────────────────────

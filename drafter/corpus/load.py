@@ -6,11 +6,15 @@ import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
+from drafter.errors import DrafterError
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx")
 
 
-class LoadError(Exception):
+class LoadError(DrafterError):
     """A file that cannot be used; the message is a Chinese reason for the skip list."""
+
+    message = "文件无法读取。"
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,8 @@ def export_draft(draft: Draft, path: Path, *, comments: bool = False, check_tabl
 class ExportError(UserError):
     """The draft could not be written to the chosen file; the message says why and what to do."""
 
+    message = "无法写入导出文件，请换一个位置或文件名。"
+
 
 def unsupported_format(suffix: str) -> str:
     shown = suffix or "（无扩展名）"
