@@ -65,6 +65,8 @@ class SearchServiceUnavailable(UserError):
     """The Chroma server cannot be reached: what was saved before is kept, and the same step
     works again once the server is back (the client reconnects by itself)."""
 
+    message = "检索服务暂时连不上，已保存的内容不受影响，请稍后再试。"
+
     def __init__(self) -> None:
         super().__init__(
             "暂时连不上范文检索服务，这一步没有完成（此前已完成的内容都已保存）。"

@@ -53,6 +53,8 @@ HEADER = """\
 class OutlineError(UserError):
     """A bad outline file; `messages` holds one Chinese sentence per problem, each with its line."""
 
+    message = "提纲文件有误，请按提示修改。"
+
     def __init__(self, messages: list[str]) -> None:
         self.messages = list(messages)
         super().__init__("提纲文件有问题：\n" + "\n".join(f"  - {m}" for m in self.messages))

@@ -141,6 +141,8 @@ class DatabaseUnavailable(StoreError, UserError):
     before is kept; the same operation works again once it is back. A UserError too, so the
     CLI and the UI show its message wherever they show one (exit code 3)."""
 
+    message = "草稿库暂时连不上，已保存的内容不会丢失，请稍后再试。"
+
     def __init__(self) -> None:
         UserError.__init__(
             self,

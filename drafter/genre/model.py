@@ -17,6 +17,8 @@ DEFAULT_STYLE = "parallel"
 class GenreError(UserError):
     """A genre file that cannot be used; the message names the file and the key."""
 
+    message = "体裁文件有误，无法使用。"
+
 
 @dataclass(frozen=True)
 class UnitType:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drafter.corpus.load import LoadError, decode_text, load_file
+from drafter.errors import UserError
 
 MATERIAL_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".xlsx", ".csv")
 MAX_BYTES = 20 * 1024 * 1024
@@ -35,8 +36,10 @@ COLUMN_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class MaterialError(Exception):
+class MaterialError(UserError):
     """A material file that cannot be used; the message is a Chinese reason."""
+
+    message = "素材文件无法读取。"
 
 
 @dataclass
