@@ -97,8 +97,8 @@ def build_card(page: Page, position: int, shown: str, section: Section, draft: D
             interactive=editable, elem_id=f"text-{position}",
         )
         # what is stored, for the unsaved-edits marker: updated together with the boxes above
-        saved_heading = gr.Textbox(section.heading, visible="hidden", elem_id=f"saved-heading-{position}")
-        saved_text = gr.Textbox(section.text, visible="hidden", elem_id=f"saved-text-{position}")
+        saved_heading = gr.Textbox(section.heading, label="已保存的小标题", visible="hidden", elem_id=f"saved-heading-{position}")
+        saved_text = gr.Textbox(section.text, label="已保存的正文", visible="hidden", elem_id=f"saved-text-{position}")
         warnings = gr.HTML(render.warnings_block(section), elem_id=f"warnings-{position}", elem_classes="warnbox")
         small: dict[str, Any] = {"size": "sm", "min_width": 64, "interactive": editable}
         with gr.Row():
@@ -113,8 +113,8 @@ def build_card(page: Page, position: int, shown: str, section: Section, draft: D
                 "undo": gr.Button("撤销", elem_id=f"undo-{position}", **small),
             }
         with gr.Row(equal_height=True):
-            instruction = gr.Textbox(show_label=False, placeholder="重写要求，如：突出服务职工的成效，语言更简练",
-                                     container=False, scale=5, interactive=editable, elem_id=f"instr-{position}")
+            instruction = gr.Textbox(label="重写要求", show_label=False, container=False,
+                                     placeholder="重写要求，如：突出服务职工的成效，语言更简练", scale=5, interactive=editable, elem_id=f"instr-{position}")
             buttons["rewrite"] = gr.Button("重写", size="sm", scale=1, min_width=64, interactive=editable,
                                            elem_id=f"rewrite-{position}")
         notice = gr.HTML("", elem_id=f"cardmsg-{position}", elem_classes="msg")

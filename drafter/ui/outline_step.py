@@ -102,14 +102,15 @@ def _section_rows(step: OutlineStep, outline: Outline) -> None:
                 gr.HTML(f"<b>{names[i]}</b>：概述本期工作和主要成效（不设小标题）")
                 continue
             number = names[i].split("、", 1)[0]
-            with gr.Row(equal_height=True):
-                heading = gr.Textbox(section.heading, label=f"第{number}节小标题", scale=4,
-                                     elem_id=f"ol-heading-{i}")
-                if i in bodies:
-                    up = gr.Button("上移", size="sm", min_width=50, elem_id=f"ol-up-{i}")
-                    down = gr.Button("下移", size="sm", min_width=50, elem_id=f"ol-down-{i}")
-                    merge = gr.Button("并入上一节", size="sm", min_width=80, elem_id=f"ol-merge-{i}")
-                    remove = gr.Button("删除", size="sm", variant="stop", min_width=50, elem_id=f"ol-remove-{i}")
+            heading = gr.Textbox(section.heading, label=f"第{number}节小标题（改完按回车）",
+                                 interactive=True, elem_id=f"ol-heading-{i}")
+            if i in bodies:
+                with gr.Row(elem_classes="ol-buttons"):
+                    small: dict[str, Any] = {"size": "sm", "scale": 0, "min_width": 60}
+                    up = gr.Button("上移", elem_id=f"ol-up-{i}", **small)
+                    down = gr.Button("下移", elem_id=f"ol-down-{i}", **small)
+                    merge = gr.Button("并入上一节", elem_id=f"ol-merge-{i}", **small)
+                    remove = gr.Button("删除这一节", variant="stop", elem_id=f"ol-remove-{i}", **small)
             gr.HTML(facts_html(section), elem_id=f"ol-facts-{i}")
         outputs = [step.state, step.notice]
         for trigger in (heading.submit, heading.blur):

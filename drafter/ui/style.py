@@ -49,7 +49,7 @@ CSS = """
 .gradio-container { max-width: 1400px !important; }
 #app-head h1 { font-size: 1.6rem; margin: 0.2rem 0; }
 #app-head p { margin: 0; color: var(--body-text-color-subdued); }
-.status { border-radius: 8px; padding: 8px 12px; font-size: 0.92rem; line-height: 1.6; }
+.status { border-radius: 8px; padding: 6px 12px; font-size: 0.92rem; line-height: 1.6; }
 .status-llm { font-weight: 600; }
 .status.status-llm { background: #ecfdf5; border: 1px solid #a7f3d0; }
 .status.status-offline { background: #fffbeb; border: 1px solid #fde68a; }
@@ -130,6 +130,8 @@ mark.warn-invented_number, mark.warn-copied { background: #fca5a5; }
 #outline-panel { border: 1px solid #e2e8f0; border-radius: 10px; padding: 8px 12px; background: #fcfcfd; }
 .ol-title { text-align: center; font-size: 1.2rem; font-weight: 600; margin: 4px 0; }
 .ol-row { border-top: 1px dashed #e2e8f0; padding-top: 6px !important; }
+.ol-buttons { gap: 6px !important; }
+.ol-buttons button { padding: 2px 10px !important; }
 .ol-facts { margin: 0 0 0 1.4em; padding: 0; font-size: 0.88rem; color: #334155; }
 .ol-facts li { margin: 2px 0; }
 .ol-kind { font-size: 0.8rem; color: #64748b; }
