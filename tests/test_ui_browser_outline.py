@@ -210,7 +210,7 @@ def test_shape_outline_draft_and_trace_figures(browser: Any, tmp_path: Path, sho
         # a figure typed by hand is the user's: "new", with no accusation
         box = j.field("text-2")
         box.click()
-        box.press("End")
+        box.press("Control+End")
         box.type("另组织职工志愿服务活动77场。")  # typed as a user types
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll('#view-2 .fig-new')).some(e => e.innerText.startsWith('77'))"
@@ -219,6 +219,21 @@ def test_shape_outline_draft_and_trace_figures(browser: Any, tmp_path: Path, sho
         new.hover()
         assert new.locator(".fig-tip").inner_text() == "新数字（不在事实中）"
         assert "编造" not in page.locator("#view-2").inner_text()
+        # 加入事实: the sentence with the new figure becomes a fact; the figure is traced to it
+        page.click("#addfact-2")
+        j.wait_notice("加入事实")
+        added = "另组织职工志愿服务活动77场"
+        stored = store.get(draft_id)
+        assert added in stored.facts["facts"] and added in stored.sections[2].facts, (j.notice(), stored.facts["facts"][-2:])
+        assert added in stored.sections[2].text
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('#view-2 .fig')).some("
+            "e => e.innerText.startsWith('77') && !e.classList.contains('fig-new'))"
+        )
+        traced = page.locator("#view-2 .fig").filter(has_text="77").first
+        traced.hover()
+        assert traced.locator(".fig-tip").inner_text() == f"来源：{added}"
+        assert not page.locator("#addfact-2").is_visible()
 
         # sources name the example's article and heading, never a file name
         page.locator("#sources-2").get_by_text("参考来源").click()

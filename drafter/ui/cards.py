@@ -21,6 +21,7 @@ from drafter.store import StoreError
 from drafter.ui import render
 from drafter.ui.backend import QueueEvents, stream_section
 from drafter.ui.common import Page, card_classes, owner_of
+from drafter.ui.figure_facts import add_new_figures
 from drafter.ui.section_ops import ACTION_LABELS, act
 
 log = safe_logger("drafter.ui")
@@ -50,6 +51,7 @@ class Card:
     warnings: gr.HTML
     buttons: dict[str, gr.Button]  # by operation, in OPS order
     instruction: gr.Textbox
+    add_fact: gr.Button  # 加入事实: shown while the section has figures no fact holds
     notice: gr.HTML
     saved_heading: gr.Textbox
     saved_text: gr.Textbox
@@ -61,7 +63,7 @@ class Card:
 
     def outputs(self, page: Page) -> list[Any]:
         return [self.column, self.head, self.heading, self.text, self.view, self.warnings, *self.controls,
-                self.notice, page.notice_box, page.edits, self.saved_heading, self.saved_text]
+                self.add_fact, self.notice, page.notice_box, page.edits, self.saved_heading, self.saved_text]
 
     def showing(self, draft: Draft) -> dict[Any, Any]:
         """Every part of the card showing the stored section."""
@@ -76,6 +78,8 @@ class Card:
             self.heading: gr.update(value=section.heading, interactive=editable),
             self.text: gr.update(value=section.text, interactive=editable),
             self.view: render.traced_text(section, draft_facts(draft)),
+            self.add_fact: gr.update(visible=bool(render.new_figures(section, draft_facts(draft))),
+                                     interactive=editable),
             self.warnings: render.warnings_block(section),
             **{c: enabled for c in self.controls}, self.buttons["toggle_lock"]: lock,
             self.notice: "",
@@ -117,25 +121,32 @@ def build_card(page: Page, position: int, shown: str, section: Section, draft: D
                                      placeholder="重写要求，如：突出服务职工的成效，语言更简练", scale=5, interactive=editable, elem_id=f"instr-{position}")
             buttons["rewrite"] = gr.Button("重写", size="sm", scale=1, min_width=64, interactive=editable,
                                            elem_id=f"rewrite-{position}")
+        add_fact = gr.Button(f"把{render.NEW_FIGURE}所在的句子加入事实", size="sm", interactive=editable,
+                             visible=bool(render.new_figures(section, draft_facts(draft))),
+                             elem_id=f"addfact-{position}")
         notice = gr.HTML("", elem_id=f"cardmsg-{position}", elem_classes="msg")
         with gr.Accordion(f"参考来源（{len(section.sources)}）", open=False, elem_id=f"sources-{position}"):
             gr.HTML(render.sources_list(section))
     card = Card(position, column, head, heading, text, view, warnings, {op: buttons[op] for op in OPS},
-                instruction, notice, saved_heading, saved_text)
-    def retrace(state: dict[str, Any] | None, typed: str) -> str:
+                instruction, add_fact, notice, saved_heading, saved_text)
+    def retrace(state: dict[str, Any] | None, typed: str) -> dict[Any, Any]:
         """The traced view follows the text as the user types (a typed figure shows as new)."""
         if not state or "draft" not in state:
-            return gr.skip()
+            return {}
         shown = Draft.from_dict(state["draft"])
         if position >= len(shown.sections):
-            return gr.skip()
+            return {}
         typed_section = shown.sections[position]
         typed_section.text = typed or ""
-        return render.traced_text(typed_section, draft_facts(shown))
+        facts = draft_facts(shown)
+        return {view: render.traced_text(typed_section, facts),
+                add_fact: gr.update(visible=bool(render.new_figures(typed_section, facts)))}
 
-    text.input(retrace, [page.draft_state, text], [view], trigger_mode="always_last", show_progress="hidden",
-               api_visibility="undocumented")
+    text.input(retrace, [page.draft_state, text], [view, add_fact], trigger_mode="always_last",
+               show_progress="hidden", api_visibility="undocumented")
     inputs = [page.draft_state, page.edits, heading, text, instruction]
+    add_fact.click(_handler(page, card, "add_fact"), inputs, card.outputs(page), show_progress="hidden",
+                   api_visibility="undocumented")
     for op, button in card.buttons.items():
         button.click(_handler(page, card, op), inputs, card.outputs(page), show_progress_on=[text],
                      api_visibility="undocumented")
@@ -190,6 +201,9 @@ def on_section(page: Page, card: Card, op: str, state: dict[str, Any] | None, ed
                 yield {card.text: gr.update(value=item, interactive=False),
                        **{c: gr.update(interactive=False) for c in card.controls},
                        card.notice: working, card.saved_text: item}
+        elif op == "add_fact":  # what the user sees is saved first, then its new figures become facts
+            act(backend, owner, draft_id, card.position, "save", heading, text)
+            draft, message = add_new_figures(backend, owner, draft_id, card.position)
         else:
             draft, message = act(backend, owner, draft_id, card.position, op, heading, text, instruction)
     except (UserError, StoreError) as exc:
