@@ -112,6 +112,7 @@ def remove(outline: Outline, position: int) -> tuple[Outline, str]:
     at = bodies.index(position)
     heir = outline.sections[bodies[at - 1] if at > 0 else bodies[1]]
     heir.facts.extend(section.facts)
+    heir.target_chars += section.target_chars  # the budget stays with the facts
     outline.sections.pop(position)
     moved = f"，它的 {len(section.facts)} 条事实移到了“{heir.heading}”" if section.facts else ""
     return rebalance(outline), f"已删除“{section.heading}”{moved}。"
@@ -126,6 +127,7 @@ def merge_up(outline: Outline, position: int) -> tuple[Outline, str]:
         raise UserError("第一节前面没有可合并的节。")
     target = outline.sections[bodies[at - 1]]
     target.facts.extend(section.facts)
+    target.target_chars += section.target_chars
     outline.sections.pop(position)
     return rebalance(outline), f"已把“{section.heading}”并入“{target.heading}”。"
 

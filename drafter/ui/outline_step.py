@@ -106,7 +106,7 @@ def _section_rows(step: OutlineStep, outline: Outline) -> None:
                                  interactive=True, elem_id=f"ol-heading-{i}")
             if i in bodies:
                 with gr.Row(elem_classes="ol-buttons"):
-                    small: dict[str, Any] = {"size": "sm", "scale": 0, "min_width": 60}
+                    small: dict[str, Any] = {"size": "sm", "scale": 0, "min_width": 96}
                     up = gr.Button("上移", elem_id=f"ol-up-{i}", **small)
                     down = gr.Button("下移", elem_id=f"ol-down-{i}", **small)
                     merge = gr.Button("并入上一节", elem_id=f"ol-merge-{i}", **small)
