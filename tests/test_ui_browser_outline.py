@@ -195,6 +195,8 @@ def test_shape_outline_draft_and_trace_figures(browser: Any, tmp_path: Path, sho
         assert fact in draft.sections[2].facts
         assert set(number_tokens(fact)) <= set(number_tokens(draft.sections[2].text))
         page.wait_for_selector("#outline-panel", state="hidden")  # drafted: the cards take over
+        page.evaluate("() => window.scrollTo(0, 0)")
+        j.shot("draft-top", full=False)
 
         # the fact behind a figure: hover it, its fact shows
         figure = page.locator("#view-2 .fig").filter(has_text=number_tokens(fact)[0]).first
@@ -219,6 +221,8 @@ def test_shape_outline_draft_and_trace_figures(browser: Any, tmp_path: Path, sho
         new.hover()
         assert new.locator(".fig-tip").inner_text() == "新数字（不在事实中）"
         assert "编造" not in page.locator("#view-2").inner_text()
+        page.locator("#addfact-2").wait_for(state="visible")
+        j.shot("new-figure", full=False)
         # 加入事实: the sentence with the new figure becomes a fact; the figure is traced to it
         page.click("#addfact-2")
         j.wait_notice("加入事实")

@@ -97,7 +97,7 @@ def build_card(page: Page, position: int, shown: str, section: Section, draft: D
         view = gr.HTML(render.traced_text(section, draft_facts(draft)), elem_id=f"view-{position}")
         text = gr.Textbox(
             section.text, label="正文（可直接修改，改完点“保存修改”）",
-            lines=min(max(4, len(section.text) // 45 + 1), 16), max_lines=40,
+            lines=min(max(4, len(section.text) // 45 + 1), 10), max_lines=40,
             interactive=editable, elem_id=f"text-{position}",
         )
         # what is stored, for the unsaved-edits marker: updated together with the boxes above
