@@ -57,7 +57,7 @@ def _as_int(value: Any, text_pattern: str) -> int | None:
 
 def parse_year(value: Any, errors: list[str]) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
-        errors.append("请填写年份（year），如 2025。")
+        errors.append("请填写年份，如 2025。")
         return 0
     year = _as_int(value, r"(\d{4})\s*年?度?")
     if year is None:

@@ -43,8 +43,14 @@ MAX_FILE_BYTES = 1_000_000
 
 INJECTION_REASON = "疑似对模型的指令，已忽略"
 
-# Field names as the user sees them, for messages.
-_LIST_FIELDS = {"facts": "主要工作", "problems": "存在问题", "plans": "下一步打算"}
+# Field names as the user sees them: the form's labels and every message name a field so
+# (each label is also accepted as a key in a facts file).
+FIELD_LABELS: dict[str, str] = {
+    "unit_name": "单位名称", "unit_type": "单位类型", "period": "总结期间", "year": "年份",
+    "topic": "专题", "facts": "主要工作", "problems": "存在问题", "plans": "下一步打算",
+    "length": "篇幅", "date": "落款日期", "closing": "结束语", "headline_style": "标题样式",
+}
+_LIST_FIELDS = {key: FIELD_LABELS[key] for key in ("facts", "problems", "plans")}
 
 # Chinese keys are accepted as aliases so a file can be written entirely in Chinese.
 _KEY_ALIASES: dict[str, str] = {
@@ -262,7 +268,7 @@ def _canonical_keys(data: dict[str, Any], errors: list[str]) -> dict[str, Any]:
         out[name] = value
     if unknown:
         errors.append(
-            f"无法识别的字段：{'、'.join(unknown)}。可用字段：{'、'.join(_KNOWN_KEYS)}。"
+            f"无法识别的字段：{'、'.join(unknown)}。可用字段：{'、'.join(FIELD_LABELS.values())}。"
         )
     return out
 
@@ -270,25 +276,25 @@ def _canonical_keys(data: dict[str, Any], errors: list[str]) -> dict[str, Any]:
 def parse_facts(data: dict[str, Any]) -> Facts:
     """Validate raw facts (from YAML/JSON/form) and return them; raise FactsError listing all problems."""
     if not isinstance(data, dict):
-        raise FactsError(["事实内容的最外层应是键值对（如 unit_name: 青山镇总工会）。"])
+        raise FactsError(["事实内容的最外层应是键值对（如 单位名称: 青山镇总工会）。"])
     errors: list[str] = []
     d = _canonical_keys(data, errors)
 
-    unit_name = text_field(d, "unit_name", "单位名称", MAX_NAME_CHARS, errors)
+    unit_name = text_field(d, "unit_name", FIELD_LABELS["unit_name"], MAX_NAME_CHARS, errors)
     if not unit_name and not any(m.startswith("单位名称") for m in errors):
-        errors.append("请填写单位名称（unit_name），如“青山镇总工会”。")
-    unit_type_raw = text_field(d, "unit_type", "单位类型", MAX_NAME_CHARS, errors)
+        errors.append(f"请填写{FIELD_LABELS['unit_name']}，如“青山镇总工会”。")
+    unit_type_raw = text_field(d, "unit_type", FIELD_LABELS["unit_type"], MAX_NAME_CHARS, errors)
     if not unit_type_raw and not any(m.startswith("单位类型") for m in errors):
-        errors.append("请填写单位类型（unit_type），如 乡镇工会、企业工会、学校工会。")
+        errors.append(f"请填写{FIELD_LABELS['unit_type']}，如 乡镇工会、企业工会、学校工会。")
     unit_type = match_unit_type(unit_type_raw)
     if unit_type == OTHER_UNIT_TYPE:  # e.g. "基层工会": the name often says more
         unit_type = match_unit_type(unit_name)
 
     period = parse_period(d.get("period"), errors)
     year = parse_year(d.get("year"), errors)
-    topic = text_field(d, "topic", "专题", MAX_TOPIC_CHARS, errors)
+    topic = text_field(d, "topic", FIELD_LABELS["topic"], MAX_TOPIC_CHARS, errors)
     if period == "专项" and not topic and not any(m.startswith("专题") for m in errors):
-        errors.append("专项总结请填写专题（topic），如“工会组建”。")
+        errors.append(f"专项总结请填写{FIELD_LABELS['topic']}，如“工会组建”。")
 
     rejected: list[RejectedFact] = []
     facts = _parse_list(d.get("facts"), "facts", errors, rejected, MAX_FACTS)
@@ -301,7 +307,7 @@ def parse_facts(data: dict[str, Any]) -> Facts:
                 f"主要工作没有可用的内容：{dropped}条疑似对模型的指令，已忽略。请填写本单位实际做的工作。"
             )
         else:
-            errors.append("请填写主要工作（facts），每条一件事，带上数字。")
+            errors.append(f"请填写{FIELD_LABELS['facts']}，每条一件事，带上数字。")
 
     length = parse_length(d.get("length"), errors)
     date = parse_date(d.get("date"), errors)
@@ -370,7 +376,7 @@ def load_facts(path: str | Path) -> Facts:
         where = f"第{mark.line + 1}行附近" if mark is not None else ""
         raise FactsError([f"事实文件不是有效的 YAML：{where}格式有误，请检查缩进和冒号。"]) from None
     if not isinstance(data, dict):
-        raise FactsError(["事实文件的最外层应是键值对（如 unit_name: 青山镇总工会）。"])
+        raise FactsError(["事实文件的最外层应是键值对（如 单位名称: 青山镇总工会）。"])
     return parse_facts(data)
 
 

@@ -39,7 +39,9 @@ def test_llm_journey(browser: Any, tmp_path: Path, shots: Path) -> None:
             j = Journey(browser, url, shots, "llm")
             page = j.page
             j.open()
-            assert "大模型：fake-model @ 127.0.0.1" in page.locator("#status").inner_text()
+            status = page.locator("#status").inner_text()
+            # one line of plain Chinese: the model's name, no address or settings name
+            assert "大模型：fake-model" in status and "127.0.0.1" not in status and "\n" not in status.strip()
             assert "test-key" not in page.content()  # never the key
             j.shot("start")
 

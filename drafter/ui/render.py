@@ -18,6 +18,7 @@ from drafter.draft import (
 )
 from drafter.retrieve import SearchResult
 from drafter.tokenize import tokenize
+from drafter.trace import Figure, figures_of
 from drafter.ui.backend import LiveDraft
 
 _PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_OPEN) + r"[^" + re.escape(PLACEHOLDER_CLOSE) + r"]*"
@@ -53,13 +54,19 @@ def form_errors(messages: Sequence[str]) -> str:
     )
 
 
-def status_line(llm_line: str, corpus_line: str, notices: Iterable[str], offline: bool) -> str:
-    mode = "offline" if offline else "llm"
-    extra = "".join(f'<div class="status-note">{esc(n)}</div>' for n in notices)
-    return (
-        f'<div class="status status-{mode}"><div class="status-llm">{esc(llm_line)}</div>'
-        f'<div class="status-corpus">{esc(corpus_line)}</div>{extra}</div>'
-    )
+def status_line(mode: str, corpus: str, offline: bool, has_notes: bool = False) -> str:
+    """One line: which writer is in use and the corpus; details live in the help panel."""
+    kind = "offline" if offline else "llm"
+    note = '<span class="status-note">有提示，见下方“帮助/设置说明”</span>' if has_notes else ""
+    return (f'<div class="status status-{kind}"><span class="status-llm">{esc(mode)}</span>'
+            f'<span class="status-corpus">{esc(corpus)}</span>{note}</div>')
+
+
+def help_panel(lines: Sequence[str], notes: Iterable[str]) -> str:
+    """The help and settings text (settings names belong here, not on the main screens)."""
+    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+    extra = "".join(f"<li class=\"status-note\">{esc(n)}</li>" for n in notes)
+    return f'<ul class="help">{items}{extra}</ul>'
 
 
 def live_view(live: LiveDraft) -> str:
@@ -94,8 +101,14 @@ def _live_status(status: str, origin: str) -> str:
     return _STATUS[status]
 
 
-def highlight(text: str, warnings: Sequence[Warning]) -> str:
-    """The section text with every offending piece the warnings name wrapped in <mark>."""
+# A figure not in any fact: neutral, it may well be the user's own (a hand edit).
+NEW_FIGURE = "新数字（不在事实中）"
+# Kinds the figures mark themselves (an invented figure is a figure without a fact).
+_FIGURE_KINDS = ("invented_number",)
+
+
+def warning_spans(text: str, warnings: Sequence[Warning]) -> list[tuple[int, int, Warning]]:
+    """Where in `text` each warning's offending piece stands (a piece may stand several times)."""
     spans: list[tuple[int, int, Warning]] = []
     for w in warnings:
         if w.kind == "placeholder":
@@ -108,25 +121,65 @@ def highlight(text: str, warnings: Sequence[Warning]) -> str:
         while start != -1:
             spans.append((start, start + len(needle), w))
             start = text.find(needle, start + len(needle))
+    return spans
+
+
+def _warning_mark(piece: str, w: Warning) -> str:
+    label = WARNING_LABELS.get(w.kind, w.kind)
+    return f'<mark class="warn-{esc(w.kind)}" title="{esc(label)}：{esc(w.detail)}">{esc(piece)}</mark>'
+
+
+def _figure_mark(figure: Figure, n: int) -> str:
+    if figure.fact:
+        tip, cls = f"来源：{figure.fact}", "fig"
+    else:
+        tip, cls = NEW_FIGURE, "fig fig-new"
+    return (f'<span class="{cls}" tabindex="0" data-figure="{n}">{esc(figure.text)}'
+            f'<span class="fig-tip">{esc(tip)}</span></span>')
+
+
+def _marked(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """`text` escaped, each (start, end, html) span replaced by its html; overlaps keep the first."""
     spans.sort(key=lambda s: (s[0], -s[1]))
     out: list[str] = []
     pos = 0
-    for start, end, w in spans:
-        if start < pos:  # overlaps an earlier mark
+    for start, end, markup in spans:
+        if start < pos:
             continue
-        out.append(esc(text[pos:start]))
-        label = WARNING_LABELS.get(w.kind, w.kind)
-        out.append(
-            f'<mark class="warn-{esc(w.kind)}" title="{esc(label)}：{esc(w.detail)}">'
-            f"{esc(text[start:end])}</mark>"
-        )
+        out += [esc(text[pos:start]), markup]
         pos = end
     out.append(esc(text[pos:]))
     return "".join(f"<p>{p}</p>" for p in "".join(out).split("\n") if p.strip())
 
 
+def highlight(text: str, warnings: Sequence[Warning]) -> str:
+    """The section text with every offending piece the warnings name wrapped in <mark>."""
+    return _marked(text, [(s, e, _warning_mark(text[s:e], w)) for s, e, w in warning_spans(text, warnings)])
+
+
+def traced_text(section: Section, facts: Sequence[str]) -> str:
+    """The section text as read on the card: each figure shows its fact on hover or click (a
+    figure in no fact is called new, neutrally), and each warning's piece is marked in place."""
+    if not section.text.strip():
+        return ""
+    text = section.text
+    spans = [(s, e, _warning_mark(text[s:e], w)) for s, e, w in warning_spans(text, section.warnings)
+             if w.kind not in _FIGURE_KINDS]
+    figures = figures_of(text, [*section.facts, *facts])
+    spans += [(f.start, f.end, _figure_mark(f, n)) for n, f in enumerate(figures)]
+    new = sum(1 for f in figures if not f.fact)
+    hint = f"；{new} 处{NEW_FIGURE}，请核实" if new else ""
+    head = f'<div class="view-head">正文核对：指向数字可看它来自哪条事实{hint}</div>' if figures else ""
+    return f'<div class="view">{head}{_marked(text, spans)}</div>'
+
+
+def new_figures(section: Section, facts: Sequence[str]) -> list[str]:
+    """Figures of the section that no fact holds (offered to be added to the facts)."""
+    return list(dict.fromkeys(f.text for f in figures_of(section.text, [*section.facts, *facts]) if not f.fact))
+
+
 def warnings_block(section: Section) -> str:
-    """The card's warnings: a list, and the text with the offending pieces highlighted."""
+    """The card's warnings as a list; their pieces are marked in the text above, not repeated."""
     if not section.warnings:
         return ""
     items = "".join(
@@ -134,24 +187,23 @@ def warnings_block(section: Section) -> str:
         f"{esc(w.detail)}</li>"
         for w in section.warnings
     )
-    marked = highlight(section.text, section.warnings)
-    located = "<mark" in marked
-    preview = f'<div class="warn-text">{marked}</div>' if located else ""
+    located = bool(warning_spans(section.text, section.warnings))
+    where = "（已在上方正文中标出）" if located else ""
     return (
-        f'<div class="warnings"><div class="warn-head">请核对（{len(section.warnings)} 处）</div>'
-        f"<ul>{items}</ul>{preview}</div>"
+        f'<div class="warnings"><div class="warn-head">请核对（{len(section.warnings)} 处）{where}</div>'
+        f"<ul>{items}</ul></div>"
     )
 
 
 def sources_list(section: Section) -> str:
+    """The example passages a section drew on: the article's title and the heading, never a file name."""
     if not section.sources:
         return '<p class="muted">本节没有参考范文。</p>'
     items = []
     for s in section.sources:
-        where = " · ".join(x for x in (s.article, s.heading) if x)
         items.append(
-            f'<li><div class="src-file">{esc(s.source)}</div>'
-            f'<div class="src-where">{esc(where)}</div>'
+            f'<li><div class="src-title">{esc(s.article or "范文")}</div>'
+            f'<div class="src-where">{esc(s.heading)}</div>'
             f'<div class="src-snippet">{esc(s.snippet)}</div></li>'
         )
     return f'<ol class="sources">{"".join(items)}</ol>'
@@ -168,7 +220,8 @@ def card_head(position: int, shown: str, section: Section) -> str:
     )
 
 
-def draft_header(draft: Draft) -> str:
+def draft_header(draft: Draft, target: int | None = None) -> str:
+    """Title, how it was written, its length (honestly, against the length asked for) and its id."""
     mode = MODE_LABELS[draft.mode]
     unfinished = sum(1 for s in draft.sections if not s.text.strip())
     warn = ""
@@ -176,10 +229,14 @@ def draft_header(draft: Draft) -> str:
         warn = notice(f"有 {unfinished} 节还没有内容（生成可能被中断），可点“重新生成”补全。", "warn")
     locked = sum(1 for s in draft.sections if s.locked)
     lock_note = f" · 已锁定 {locked} 节" if locked else ""
+    chars = sum(len(s.text) for s in draft.sections)
+    length = f"全文约 {round(chars, -1)} 字"
+    if target and draft.mode == "offline" and chars < 0.8 * target:
+        length = f"事实较少，约 {round(chars, -1)} 字（所选篇幅约 {target} 字）；补充事实可更长"
     return (
         f'<div class="draft-head"><h2 class="draft-title">{esc(draft.title)}</h2>'
-        f'<div class="muted">{mode} · 共 {len(draft.sections)} 节{lock_note} · '
-        f"落款：{esc(draft.signoff.unit_name)} {esc(draft.signoff.date)}</div>"
+        f'<div class="muted">{mode} · 共 {len(draft.sections)} 节 · <span class="draft-length">{length}</span>'
+        f"{lock_note} · 落款：{esc(draft.signoff.unit_name)} {esc(draft.signoff.date)}</div>"
         f'<div class="muted">草稿编号 <span class="draft-id">{esc(draft.id)}</span>'
         f"（已自动保存；收藏本页网址即可随时回到这份草稿）</div>{warn}</div>"
     )
