@@ -10,11 +10,11 @@ from drafter.draft import Draft, Section, Signoff, Warning
 from drafter.errors import UserError
 from drafter.facts import facts_from_form
 from drafter.outline import plan_outline
-from drafter.trace import figures_of
+from drafter.trace import figures_of, sentence_at
 from drafter.ui import outline_ops as ops
 from drafter.ui import render
 from drafter.ui.backend import SAMPLE_FORM, Backend
-from drafter.ui.figure_facts import add_new_figures, sentence_around
+from drafter.ui.figure_facts import add_new_figures
 from tests.support.ui_app import ui_settings
 
 
@@ -101,7 +101,7 @@ def test_figures_are_traced_and_a_new_one_is_named_neutrally() -> None:
     # the warning list does not repeat the text; its pieces are marked in the text
     block = render.warnings_block(Section("x", "文中有【待补充：人数】。", warnings=[Warning("placeholder", "请补充", "")]))
     assert "已在上方正文中标出" in block and "文中有" not in block
-    assert sentence_around(text, text.index("77"), text.index("77") + 2) == "另开展活动77场"
+    assert sentence_at(text, text.index("77")) == "另开展活动77场。"
 
 
 def test_sources_name_the_article_not_the_file() -> None:

@@ -27,11 +27,11 @@ from drafter.ui.backend import Backend, parse_auth
 from drafter.ui.cards import build_cards
 from drafter.ui.common import Page, owner_of
 from drafter.ui.corpus_page import build_corpus_page
-from drafter.ui.form import build_form, wire_form
+from drafter.ui.form import FIELD_ORDER, build_form, wire_form
 from drafter.ui.generation import build_draft_area, wire_generation
+from drafter.ui.materials_tab import build_materials_tab
 from drafter.ui.mine import build_mine, wire_mine
 from drafter.ui.outline_step import build_outline_step, wire_outline_step
-from drafter.ui.section_ops import act
 from drafter.ui.session import Session, wire_session
 from drafter.ui.status import STEPS, build_status
 
@@ -86,6 +86,10 @@ def _browser_secret(settings: Settings) -> str:
     return value
 
 
+# The form fields the materials tab fills (candidates) and reads (the plan follow-up).
+MATERIAL_FIELDS = ("unit_name", "unit_type", "period", "year", "facts", "problems", "plans")
+
+
 def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlocks:
     """The whole app. `backend` may be passed in (tests); by default it is created and started."""
     backend = (backend or Backend(settings)).start()
@@ -113,6 +117,8 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                         step = build_outline_step(secret)
                         area = build_draft_area()
                         build_cards(page)
+            with gr.Tab("从素材提取", id="materials"):
+                build_materials_tab(**{key: form.fields[FIELD_ORDER.index(key)] for key in MATERIAL_FIELDS})
             with gr.Tab("我的草稿", id="mine"):
                 mine = build_mine()
             with gr.Tab("范文库", id="corpus"):
@@ -145,7 +151,7 @@ def _api_endpoints(backend: Backend) -> None:
         if action == "save" and not text.strip():
             return {"ok": False, "message": "请在 text 中给出修改后的正文。"}
         try:
-            draft, message = act(backend, owner_of(request), draft_id, int(position), action,
+            draft, message = backend.section_action(owner_of(request), draft_id, int(position), action,
                                  text=text if action == "save" else None, instruction=instruction)
         except UserError as exc:
             return {"ok": False, "message": exc.message}

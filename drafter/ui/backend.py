@@ -229,7 +229,7 @@ class Backend:
         if not 0 <= position < len(draft.sections):
             raise UserError(f"没有第 {position + 1} 节，请刷新页面后再试。")
         section = draft.sections[position]
-        name = section_name(section.heading)
+        name = section_name(section.heading, section.role)
         edited = text is not None and (
             text.strip() != section.text.strip() or (heading is not None and heading.strip() != section.heading)
         )

@@ -19,10 +19,9 @@ from drafter.errors import UserError
 from drafter.facts import Facts
 from drafter.store import StoreError
 from drafter.ui import render
-from drafter.ui.backend import QueueEvents, stream_section
+from drafter.ui.backend import ACTION_LABELS, QueueEvents, stream_section
 from drafter.ui.common import Page, card_classes, owner_of
 from drafter.ui.figure_facts import add_new_figures
-from drafter.ui.section_ops import ACTION_LABELS, act
 
 log = safe_logger("drafter.ui")
 
@@ -190,7 +189,7 @@ def on_section(page: Page, card: Card, op: str, state: dict[str, Any] | None, ed
     try:
         if op in ACTION_LABELS and backend.llm_configured:
             events = QueueEvents()
-            job = partial(act, backend, owner, draft_id, card.position, op, heading, text, instruction, events)
+            job = partial(backend.section_action, owner, draft_id, card.position, op, heading, text, instruction, events)
             working = render.notice(f"大模型正在{ACTION_LABELS[op]}……核对通过后才会替换原文。", "info")
             for item in stream_section(job, events, card.position):
                 if isinstance(item, tuple):
@@ -202,10 +201,10 @@ def on_section(page: Page, card: Card, op: str, state: dict[str, Any] | None, ed
                        **{c: gr.update(interactive=False) for c in card.controls},
                        card.notice: working, card.saved_text: item}
         elif op == "add_fact":  # what the user sees is saved first, then its new figures become facts
-            act(backend, owner, draft_id, card.position, "save", heading, text)
+            backend.section_action(owner, draft_id, card.position, "save", heading, text)
             draft, message = add_new_figures(backend, owner, draft_id, card.position)
         else:
-            draft, message = act(backend, owner, draft_id, card.position, op, heading, text, instruction)
+            draft, message = backend.section_action(owner, draft_id, card.position, op, heading, text, instruction)
     except (UserError, StoreError) as exc:
         # shown on the card (where the user clicked) and at the top; not as a toast, whose
         # title gradio shows in English
