@@ -91,7 +91,7 @@ def test_figures_are_traced_and_a_new_one_is_named_neutrally() -> None:
     facts = ["新建基层工会8家，新发展会员436人", "发放慰问金11.6万元"]
     text = "2025年，新建基层工会8家，发展会员436人；发放慰问金11.6万元。另开展活动77场。"
     figures = figures_of(text, facts)
-    assert [(f.text, f.fact) for f in figures] == [("8", facts[0]), ("436", facts[0]), ("11.6", facts[1]),
+    assert [(f.text, f.fact) for f in figures] == [("8", facts[0]), ("436", facts[0]), ("11.6万", facts[1]),  # 万 stays with its number
                                                   ("77", "")]  # the year is not a figure
     section = Section("抓组建", text, facts=facts, warnings=[Warning("invented_number", "数字“77”…", "77")])
     html = render.traced_text(section, [])
@@ -120,7 +120,7 @@ def test_add_new_figures_makes_the_sentence_a_fact(tmp_path: Path) -> None:
                                 Section("抓组建", text, facts=[facts.facts[0]],
                                         warnings=[Warning("invented_number", "数字“77”不在事实中", "77")])],
                   Signoff(facts.union_name, "2025年12月31日"), facts=facts.to_dict())
-    backend.drafts("").create(draft)
+    backend.service.drafts("").create(draft)
     fresh, message = add_new_figures(backend, "", draft.id, 1)
     assert "另组织职工志愿服务活动77场" in message
     assert fresh.facts["facts"][-1] == "另组织职工志愿服务活动77场"
