@@ -25,7 +25,7 @@ from drafter.kinds import kind_of
 from drafter.prompts import parts, scaffolding_texts
 from drafter.sentences import sentences
 from drafter.tokenize import tokenize
-from drafter.write import REFERENCE_LABEL
+from drafter.write import REFERENCE_LABEL, REVISE_ACTIONS
 
 COPY_LIMIT = 30  # a verbatim run longer than this from the examples is a copy
 NGRAM = 8  # an echoed run of our prompt text at least this long is scaffolding
@@ -204,10 +204,12 @@ def _judge_revision(text: str, previous: str, action: str, add: Callable[[Proble
     before, after = _SPACE.sub("", previous), _SPACE.sub("", text)
     if after == before or _similarity(before, after) >= SAME_TEXT:
         add(Problem("unchanged", "修改后与原文几乎相同"))
-    elif action == "shorten" and len(after) >= len(before):
-        add(Problem("not_shorter", "精简后反而没有变短"))
-    elif action == "expand" and len(after) <= len(before):
-        add(Problem("not_longer", "扩写后反而没有变长"))
+        return
+    declared = REVISE_ACTIONS.get(action)  # its declared length says which way the text must go
+    if declared is not None and declared.length < 1 and len(after) >= len(before):
+        add(Problem("not_shorter", f"{declared.label}后反而没有变短"))
+    elif declared is not None and declared.length > 1 and len(after) <= len(before):
+        add(Problem("not_longer", f"{declared.label}后反而没有变长"))
 
 
 # ---- the checks ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import yaml
 from drafter.draft import section_name
 from drafter.errors import UserError
 from drafter.facts import Facts
+from drafter.kinds import kind_of
 from drafter.outline import Outline, PlannedSection, plan_outline, topic_of_fact
 
 # Roles as the file names them; the order is the usual order of a summary.
@@ -79,7 +80,8 @@ def outline_text(outline: Outline) -> str:
     lines = [HEADER, f"{TOP_KEYS['title']}: {_scalar(outline.title)}", f"{TOP_KEYS['sections']}:"]
     for s in outline.sections:
         lines.append("")
-        heading = _scalar(s.heading) + ("  # 开头段没有小标题" if s.role == "opening" and not s.heading else "")
+        kind = kind_of(s.role)
+        heading = _scalar(s.heading) + (f"  # {kind.label}没有小标题" if not kind.carries_items and not s.heading else "")
         lines.append(f"  - {KEYS['heading']}: {heading}")
         lines.append(f"    {KEYS['role']}: {ROLE_NAMES.get(s.role, s.role)}")
         if s.topic:
@@ -90,7 +92,7 @@ def outline_text(outline: Outline) -> str:
             lines += [f"      - {_scalar(f)}" for f in s.facts]
         elif s.role in ("problems", "plans"):
             lines.append(f"    {KEYS['facts']}: []  # 没有填写：稿中留出【待补充】，可在事实文件中补充")
-        elif s.role != "opening":  # the opening carries no facts
+        elif kind.carries_items:  # the opening and the closing carry no facts
             lines.append(f"    {KEYS['facts']}: []")
     return "\n".join(lines) + "\n"
 
@@ -282,12 +284,14 @@ def _check_facts(raw: list[_RawSection], facts: Facts, errors: list[str]) -> Non
 
 
 def _shape_problems(role: str, heading: str, where: str, heading_where: str, first_fact_where: str) -> list[str]:
-    """A section without a headline (only the opening may), an opening with facts, a body section without."""
+    """A section without a headline (only the opening and the closing may: they carry no facts),
+    an opening or closing with facts, a body section without."""
     out = []
-    if role != "opening" and not heading:
-        out.append(f"{heading_where}：这一节没有小标题，请填写（只有开头段可以不写）。")
-    if role == "opening" and first_fact_where:
-        out.append(f"{first_fact_where}：开头段不放事实，请把事实移到正文的某一节。")
+    kind = kind_of(role)
+    if kind.carries_items and not heading:
+        out.append(f"{heading_where}：这一节没有小标题，请填写（只有开头段和结束语可以不写）。")
+    if not kind.carries_items and first_fact_where:
+        out.append(f"{first_fact_where}：{kind.label}不放事实，请把事实移到正文的某一节。")
     if role == "body" and not first_fact_where:
         out.append(f"{where}：这一节没有事实；请移入至少一条事实，或删掉这一节。")
     return out

@@ -59,6 +59,16 @@ def test_round_trip_gives_the_same_outline(path: Path) -> None:
         assert sum(line.strip() in (f"- {item}", f"- {json.dumps(item, ensure_ascii=False)}") for line in lines_of(text)) == 1, item
 
 
+def test_closing_round_trips_without_a_headline_or_facts() -> None:
+    """The closing (结束语) has no headline, like the opening: a written outline parses back."""
+    facts = Facts(unit_name="测试工会", unit_type="企业", year=2025, facts=["开展技能比武3场"], closing=True)
+    planned = plan_outline(facts)
+    assert planned.sections[-1].role == "closing"
+    text = outline_text(planned)
+    assert "结束语没有小标题" in text
+    assert parse_outline(text, facts) == planned
+
+
 def test_tricky_fact_text_round_trips() -> None:
     items = ["职工满意率: 95%", "- 以横线开头的事实12条", "#井号开头3次", '含"引号"的事实5次', "yes", "2025-12-31 举办活动1场"]
     facts = Facts(unit_name="测试工会", unit_type="企业", year=2025, facts=items)

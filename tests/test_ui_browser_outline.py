@@ -271,3 +271,64 @@ def test_phone_reaches_the_draft_first(browser: Any, tmp_path: Path, shots: Path
         check_plain_chinese(j)
         assert not j.errors, j.errors
         j.close()
+
+
+def test_sections_of_a_drafted_draft_move_add_and_remove(browser: Any, tmp_path: Path, shots: Path) -> None:
+    """After drafting, a section moves down, a section with facts is not removed (its facts
+    would leave the text), a new section is added before 存在的问题 and removed again; a list
+    change waits while another card has unsaved edits."""
+    settings = ui_settings(tmp_path / "data")
+    store = DraftStore(settings.drafts_db)
+    with running_app(settings) as app:
+        j = Journey(browser, app.url, shots, "sections", width=1400)
+        page = j.page
+        j.open()
+        page.click("#btn-sample")
+        page.wait_for_function("() => document.querySelector('#f-facts textarea').value.includes('金秋助学')")
+        page.click("#btn-generate")
+        page.wait_for_function("() => /[?&]draft=/.test(location.search)")
+        draft_id = draft_id_from(page.url)
+        before = store.get(draft_id)
+        n = len(before.sections)
+        j.wait_cards(n)
+        j.wait_notice("初稿已生成")
+
+        page.click("#down-1")
+        j.wait_notice("下移一节")
+        moved = store.get(draft_id)
+        assert [s.heading for s in moved.sections[1:3]] == [before.sections[2].heading, before.sections[1].heading]
+        assert moved.sections[2].text == before.sections[1].text  # the text travels with its section
+        j.wait_cards(n)
+        page.wait_for_function("h => document.querySelector('#heading-2 textarea, #heading-2 input').value === h",
+                               arg=before.sections[1].heading)
+
+        page.click("#remove-1")  # carries facts: refused, nothing removed
+        j.wait_notice("条事实")
+        assert len(store.get(draft_id).sections) == n
+
+        j.field("add-section-heading").fill("抓阵地，建好职工之家")
+        page.click("#add-section")
+        j.wait_notice("已添加一节")
+        added = store.get(draft_id)
+        at = next(i for i, s in enumerate(added.sections) if s.heading == "抓阵地，建好职工之家")
+        assert added.sections[at + 1].role == "problems" and len(added.sections) == n + 1
+        j.wait_cards(n + 1)
+        j.shot("section-added")
+
+        # another card's unsaved edit: the list is not changed (it would be lost)
+        box = j.field("text-1")
+        box.click()
+        box.press("Control+End")
+        box.type("（待核实）")
+        page.click(f"#remove-{at}")
+        j.wait_notice("未保存的修改")
+        assert len(store.get(draft_id).sections) == n + 1
+        page.click("#save-1")
+        j.wait_notice("已保存")
+        page.click(f"#remove-{at}")
+        j.wait_notice("已删除")
+        after = store.get(draft_id)
+        assert len(after.sections) == n and "抓阵地，建好职工之家" not in [s.heading for s in after.sections]
+        assert [s.heading for s in store.removed_sections(draft_id)] == ["抓阵地，建好职工之家"]
+        assert not j.errors, j.errors
+        j.close()

@@ -22,12 +22,15 @@ from drafter.ui import render
 from drafter.ui.backend import ACTION_LABELS, QueueEvents, stream_section
 from drafter.ui.common import Page, card_classes, owner_of
 from drafter.ui.figure_facts import add_new_figures
+from drafter.ui.section_list import build_add_section, build_list_tools
+from drafter.write import REVISE_ACTIONS
 
 log = safe_logger("drafter.ui")
 
 NO_DRAFT = ('<p class="muted">在左侧填写本单位的情况（或点“填入示例”），然后点“生成提纲”看结构，'
             "或直接点“生成初稿”。生成后每一节都可以单独修改、重写、锁定。</p>")
-OPS = ("save", "rewrite", "polish", "expand", "shorten", "toggle_lock", "undo")
+# The card's operations: the declared revise actions (write.REVISE_ACTIONS) make their own buttons.
+OPS = ("save", "rewrite", *REVISE_ACTIONS, "toggle_lock", "undo")
 
 
 def draft_facts(draft: Draft) -> list[str]:
@@ -107,9 +110,8 @@ def build_card(page: Page, position: int, shown: str, section: Section, draft: D
         with gr.Row():
             buttons = {
                 "save": gr.Button("保存修改", elem_id=f"save-{position}", **small),
-                "polish": gr.Button("润色", elem_id=f"polish-{position}", **small),
-                "expand": gr.Button("扩写", elem_id=f"expand-{position}", **small),
-                "shorten": gr.Button("精简", elem_id=f"shorten-{position}", **small),
+                **{name: gr.Button(action.label, elem_id=f"{name}-{position}", **small)
+                   for name, action in REVISE_ACTIONS.items()},
                 "toggle_lock": gr.Button("解锁" if section.locked else "锁定", size="sm", min_width=64,
                                          variant="primary" if section.locked else "secondary",
                                          elem_id=f"lock-{position}"),
@@ -123,6 +125,7 @@ def build_card(page: Page, position: int, shown: str, section: Section, draft: D
         add_fact = gr.Button(f"把{render.NEW_FIGURE}所在的句子加入事实", size="sm", interactive=editable,
                              visible=bool(render.new_figures(section, draft_facts(draft))),
                              elem_id=f"addfact-{position}")
+        build_list_tools(page, position, draft, heading, text)
         notice = gr.HTML("", elem_id=f"cardmsg-{position}", elem_classes="msg")
         with gr.Accordion(f"参考来源（{len(section.sources)}）", open=False, elem_id=f"sources-{position}"):
             gr.HTML(render.sources_list(section))
@@ -165,6 +168,7 @@ def build_cards(page: Page) -> None:
         draft = Draft.from_dict(state["draft"])
         for position, (shown, section) in enumerate(zip(draft.numbered_headings(), draft.sections, strict=True)):
             build_card(page, position, shown, section, draft)
+        build_add_section(page)
 
 
 def _handler(page: Page, card: Card, op: str) -> Any:
