@@ -58,6 +58,7 @@ INGEST_LOCK = 0x64726166746572 + 1  # advisory lock key: one ingest at a time, a
 SCHEMA_LOCK = 0x64726166746572  # the same key as the draft store's schema creation
 TOKEN_SEP = "\x1f"  # jieba tokens never contain the unit separator
 META_KEYS = ("unit_type", "period", "role", "topic", "source")
+PIN_SECONDS = 60.0  # a search reads the version it started with for at most this long
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS drafter_schema (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
@@ -232,7 +233,7 @@ class DatabaseCorpusIndex(CorpusIndex):
     def __init__(self, settings: Settings, embedder: Embedder, client: Any = None) -> None:
         self.url = settings.database_url
         self._snapshot: Snapshot | None = None
-        self._pinned = threading.local()
+        self._pins: dict[int, tuple[float, Snapshot]] = {}  # thread → (when, its search's version)
         self._checked_at = 0.0
         self._reloading = False
         self._ingest_depth = 0  # re-entrant advisory lock (ensure_corpus → ingest → write_bm25)
@@ -347,7 +348,7 @@ class DatabaseCorpusIndex(CorpusIndex):
         with self._load_lock:
             self._collection, self._count = None, None
             self._snapshot = None
-            self._pinned.__dict__.clear()
+            self._pins.clear()
 
     def load(self) -> None:
         """The first load reads the catalogue (waiting for it); later calls look for a newer
@@ -393,9 +394,9 @@ class DatabaseCorpusIndex(CorpusIndex):
         return False
 
     def _view(self) -> Snapshot:
-        pinned = getattr(self._pinned, "snapshot", None)
-        if pinned is not None:
-            return pinned
+        pinned = self._pins.get(threading.get_ident())
+        if pinned is not None and time.monotonic() - pinned[0] < PIN_SECONDS:
+            return pinned[1]
         self.load()
         assert self._snapshot is not None
         return self._snapshot
@@ -412,8 +413,14 @@ class DatabaseCorpusIndex(CorpusIndex):
         """Called first by every search: pins this thread to the current version, so the whole
         search reads one version even if a newer one is swapped in meanwhile."""
         self.load()
-        self._pinned.snapshot = self._snapshot
-        return not self._view().chunks
+        now = time.monotonic()
+        assert self._snapshot is not None
+        # Pins expire: an old version is not kept in memory for threads that stopped searching.
+        for thread, (when, _) in list(self._pins.items()):
+            if now - when >= PIN_SECONDS:
+                self._pins.pop(thread, None)
+        self._pins[threading.get_ident()] = (now, self._snapshot)
+        return not self._snapshot.chunks
 
     @property
     def chunks(self) -> list[IndexedChunk]:
