@@ -325,6 +325,7 @@ def test_sections_of_a_drafted_draft_move_add_and_remove(browser: Any, tmp_path:
         assert len(store.get(draft_id).sections) == n + 1
         page.click("#save-1")
         j.wait_notice("已保存")
+        page.wait_for_function("() => !document.querySelector('.card[data-dirty=\"1\"]')")  # saved: unmarked
         page.click(f"#remove-{at}")
         j.wait_notice("已删除")
         after = store.get(draft_id)
