@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from drafter.app.service import DrafterService
 from drafter.ui.materials_tab import (
     build_materials_tab,
     drop_unchecked,
@@ -12,14 +13,19 @@ from drafter.ui.materials_tab import (
     follow_up_tables,
     merge_checked,
 )
+from tests.support.ui_app import ui_settings
 
 DATA = Path(__file__).parent / "data" / "materials"
+
+
+def service(tmp_path: Path) -> DrafterService:
+    return DrafterService(ui_settings(tmp_path / "data"))
 
 
 def test_extract_review_and_fill(tmp_path: Path) -> None:
     bad = tmp_path / "坏表格.xlsx"
     bad.write_bytes(b"broken" * 40)
-    rows, notice = extract_rows([str(DATA / "工会台账2024.xlsx"), str(DATA / "简报第5期.txt"), str(bad)])
+    rows, notice = extract_rows(service(tmp_path), [str(DATA / "工会台账2024.xlsx"), str(DATA / "简报第5期.txt"), str(bad)])
     assert rows and all(r[0] is True for r in rows)
     assert "坏表格.xlsx" in notice and "提取到" in notice
     screening = next(r for r in rows if "两癌" in r[1])
@@ -39,29 +45,29 @@ def test_extract_review_and_fill(tmp_path: Path) -> None:
     assert again == facts  # not added twice
 
 
-def test_nothing_uploaded_or_unreadable() -> None:
-    assert extract_rows(None)[0] == [] and "请先选择" in extract_rows(None)[1]
+def test_nothing_uploaded_or_unreadable(tmp_path: Path) -> None:
+    assert extract_rows(service(tmp_path), None)[0] == [] and "请先选择" in extract_rows(service(tmp_path), None)[1]
     rows, _ = merge_checked([[True, "只有一条，5人", "综合", "", ""]])
     assert len(rows) == 1
 
 
-def test_follow_up_tables_from_the_form() -> None:
+def test_follow_up_tables_from_the_form(tmp_path: Path) -> None:
     facts = (DATA / "facts_2024.yaml").read_text(encoding="utf-8")
     import yaml
 
     data = yaml.safe_load(facts)
     plans, changes, notice = follow_up_tables(
-        str(DATA / "上年总结2023.txt"), data["unit_name"], data["unit_type"], "年度", 2024,
+        service(tmp_path), str(DATA / "上年总结2023.txt"), data["unit_name"], data["unit_type"], "年度", 2024,
         "\n".join(data["facts"]), "\n".join(data["problems"]), "\n".join(data["plans"]),
     )
     assert [p[1][:4] for p in plans] == ["部分落实", "已落实", "未见落实", "未见落实"]
     assert ["参保率", "92%", "96%", "提高4.0个百分点"] == next(c for c in changes if c[0] == "参保率")[:4]
     assert "没有对应的下一步打算" in notice
-    _, _, bad = follow_up_tables(None, "", "", "", None, "", "", "")
+    _, _, bad = follow_up_tables(service(tmp_path), None, "", "", "", None, "", "", "")
     assert "请先上传" in bad
 
 
-def test_the_tab_mounts_with_one_call() -> None:
+def test_the_tab_mounts_with_one_call(tmp_path: Path) -> None:
     import gradio as gr
 
     with gr.Blocks() as demo:
@@ -69,5 +75,5 @@ def test_the_tab_mounts_with_one_call() -> None:
             form = {name: gr.Textbox() for name in ("unit_name", "unit_type", "period", "facts", "problems", "plans")}
             year = gr.Number(value=2024)
         with gr.Tab("从素材提取"):
-            build_materials_tab(year=year, **form)
+            build_materials_tab(service(tmp_path), year=year, **form)
     assert any(getattr(b, "elem_id", None) == "m-table" for b in demo.blocks.values())

@@ -118,7 +118,7 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                         area = build_draft_area()
                         build_cards(page)
             with gr.Tab("从素材提取", id="materials"):
-                build_materials_tab(**{key: form.fields[FIELD_ORDER.index(key)] for key in MATERIAL_FIELDS})
+                build_materials_tab(backend.service, **{key: form.fields[FIELD_ORDER.index(key)] for key in MATERIAL_FIELDS})
             with gr.Tab("我的草稿", id="mine"):
                 mine = build_mine()
             with gr.Tab("范文库", id="corpus"):

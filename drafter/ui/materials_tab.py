@@ -8,15 +8,18 @@ components (see build_materials_tab). The handlers are plain functions, tested w
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drafter.compare import STATUS_LABELS, compare
-from drafter.extract import extract
+from drafter.compare import STATUS_LABELS
+from drafter.errors import DrafterError
 from drafter.facts import FactsError, facts_from_form
-from drafter.last_year import read_last_year
-from drafter.materials import MATERIAL_SUFFIXES, MaterialError, read_materials
+from drafter.materials import MATERIAL_SUFFIXES
 from drafter.ui import render
+
+if TYPE_CHECKING:
+    from drafter.app.service import DrafterService
 
 COLUMNS = ["采用", "事实（可直接修改）", "主题", "出处", "数字不一致"]
 PLAN_COLUMNS = ["上年打算", "落实情况", "相关事实"]
@@ -31,16 +34,17 @@ def _paths(files: Any) -> list[Path]:
     return [Path(getattr(f, "name", f)) for f in items]
 
 
-def extract_rows(files: Any) -> tuple[list[Row], str]:
-    """Uploaded files → candidate rows (all accepted) and a notice naming any file skipped."""
+def extract_rows(service: DrafterService, files: Any) -> tuple[list[Row], str]:
+    """Uploaded files → candidate rows (all accepted) and a notice naming any file skipped.
+    The rules extract here (quick, and every figure is the material's own); the CLI may ask a model."""
     paths = _paths(files)
     if not paths:
         return [], render.notice("请先选择素材文件。", "warn")
-    materials, failed = read_materials(paths)
-    skipped = "；".join(f"{p.name}：{reason}" for p, reason in failed)
+    found = service.extract_facts(paths, offline=True)
+    materials, candidates = found.materials, found.candidates
+    skipped = "；".join(f"{p.name}：{reason}" for p, reason in found.failed)
     if not materials:
         return [], render.notice(f"没有可以读取的文件。{skipped}", "error")
-    candidates = extract(materials)
     rows = [
         [True, c.text, c.topic, "；".join(f"{s['file']} {s['where']}" for s in c.sources),
          "；".join("／".join(f"{v['figure']}（{v['file']} {v['where']}）" for v in k["values"]) for k in c.conflicts)]
@@ -104,22 +108,22 @@ def fill_form(table: Any, current: str) -> tuple[str, str]:
 
 
 def follow_up_tables(
-    last_file: Any, unit_name: str, unit_type: str, period: str, year: Any, facts: str, problems: str, plans: str,
+    service: DrafterService, last_file: Any, unit_name: str, unit_type: str, period: str, year: Any, facts: str, problems: str, plans: str,
 ) -> tuple[list[Row], list[Row], str]:
     """Last year's summary against the form's facts: plan follow-up rows, change rows, notices."""
     paths = _paths(last_file)
     if not paths:
         return [], [], render.notice("请先上传上年总结。", "warn")
     try:
-        last = read_last_year(paths[0])
-    except MaterialError as exc:
-        return [], [], render.notice(f"上年总结无法读取：{exc}", "error")
+        last = service.read_last_year(paths[0])
+    except DrafterError as exc:
+        return [], [], render.notice(exc.message, "error")
     try:
         this_year = facts_from_form(unit_name or "本单位", unit_type or "基层工会", period or "", _year(year),
                                     facts, problems, plans)
     except FactsError as exc:
         return [], [], render.form_errors(exc.messages)
-    result = compare(this_year, last)
+    result = service.compare(this_year, last)
     plan_rows = [[p.plan, STATUS_LABELS[p.status] + (f"（{p.note}）" if p.note else ""), "；".join(p.facts[:3])]
                  for p in result.plans]
     change_rows = [[c.indicator, c.last + c.unit, c.this + c.unit, c.change, c.text] for c in result.changes]
@@ -134,7 +138,7 @@ def _year(value: Any) -> Any:
         return value
 
 
-def build_materials_tab(*, unit_name: Any, unit_type: Any, period: Any, year: Any, facts: Any,
+def build_materials_tab(service: DrafterService, *, unit_name: Any, unit_type: Any, period: Any, year: Any, facts: Any,
                         problems: Any, plans: Any) -> None:
     """Lay out the tab's components and wire them; call inside `with gr.Tab("从素材提取"):`.
     The arguments are the fact form's components: 填入事实表 writes `facts`, and the follow-up
@@ -162,9 +166,9 @@ def build_materials_tab(*, unit_name: Any, unit_type: Any, period: Any, year: An
     change_table = gr.Dataframe(headers=CHANGE_COLUMNS, type="array", interactive=False, wrap=True,
                                 elem_id="m-changes")
 
-    extract_btn.click(extract_rows, [files], [table, notice])
+    extract_btn.click(partial(extract_rows, service), [files], [table, notice])
     merge_btn.click(merge_checked, [table], [table, notice])
     drop_btn.click(drop_unchecked, [table], [table, notice])
     fill_btn.click(fill_form, [table, facts], [facts, notice])
-    compare_btn.click(follow_up_tables, [last_file, unit_name, unit_type, period, year, facts, problems, plans],
+    compare_btn.click(partial(follow_up_tables, service), [last_file, unit_name, unit_type, period, year, facts, problems, plans],
                       [plan_table, change_table, compare_notice])
