@@ -20,7 +20,7 @@ from drafter.facts import Facts
 from drafter.store import StoreError
 from drafter.ui import render
 from drafter.ui.backend import ACTION_LABELS, QueueEvents, stream_section
-from drafter.ui.common import Page, card_classes, owner_of
+from drafter.ui.common import RENDER_QUEUE, Page, card_classes, owner_of
 from drafter.ui.figure_facts import add_new_figures
 from drafter.ui.section_list import build_add_section, build_list_tools
 from drafter.write import REVISE_ACTIONS
@@ -158,7 +158,7 @@ def build_card(page: Page, position: int, shown: str, section: Section, draft: D
 def build_cards(page: Page) -> None:
     """The cards of the shown draft (re-rendered when another draft is shown)."""
 
-    @gr.render(inputs=[page.draft_state])
+    @gr.render(inputs=[page.draft_state], **RENDER_QUEUE)
     def cards(state: dict[str, Any] | None) -> None:
         if state and "draft" not in state:  # being generated: the live view shows it
             return

@@ -73,3 +73,10 @@ def local_time(iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return iso
+
+
+# gradio's dynamic renders register their event listeners in the app's shared tables, which is
+# not thread-safe: two renders at once (the cards and the outline, or two users) once failed
+# with "dictionary changed size during iteration" and left a card under a loading overlay.
+# Every gr.render runs under this one concurrency id, one at a time.
+RENDER_QUEUE: dict[str, object] = {"concurrency_limit": 1, "concurrency_id": "render"}

@@ -17,7 +17,7 @@ from drafter.facts import Facts, FactsError
 from drafter.outline import Outline, plan_outline
 from drafter.ui import outline_ops as ops
 from drafter.ui import render
-from drafter.ui.common import Page, owner_of
+from drafter.ui.common import RENDER_QUEUE, Page, owner_of
 from drafter.ui.form import FactsForm, parse_form
 from drafter.ui.generation import GENERATE_CONCURRENCY, DraftArea, run_draft
 from drafter.ui.style import SHOW_DRAFT_JS
@@ -70,7 +70,7 @@ def build_outline_step(secret: str) -> OutlineStep:
             style = gr.Radio([(label, key) for key, label in ops.STYLES.items()], value=None, label="小标题样式",
                              elem_id="ol-style")
 
-        @gr.render(inputs=[state])
+        @gr.render(inputs=[state], **RENDER_QUEUE)
         def sections(current: dict[str, Any] | None) -> None:
             outline = outline_of(current)
             if outline is None:
