@@ -159,7 +159,7 @@ def test_reload_restores_facts_unsaved_text_and_regenerate_confirmation(
         j.wait_cards(n)
         page.wait_for_function("() => document.querySelector('#f-year input')?.value === '2023'")
         assert form_values(j) == filled
-        assert "左侧表单已填入" in j.notice()
+        assert "事实表单已填入" in j.notice()
         j.shot("reload-restores-facts", full=False)
 
         # one forgotten fact, and a new draft holds it

@@ -27,7 +27,7 @@ from drafter.write import REVISE_ACTIONS
 
 log = safe_logger("drafter.ui")
 
-NO_DRAFT = ('<p class="muted">在左侧填写本单位的情况（或点“填入示例”），然后点“生成提纲”看结构，'
+NO_DRAFT = ('<p class="muted">在事实表单中填写本单位的情况（或点“填入示例”），然后点“生成提纲”看结构，'
             "或直接点“生成初稿”。生成后每一节都可以单独修改、重写、锁定。</p>")
 # The card's operations: the declared revise actions (write.REVISE_ACTIONS) make their own buttons.
 OPS = ("save", "rewrite", *REVISE_ACTIONS, "toggle_lock", "undo")

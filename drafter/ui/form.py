@@ -117,7 +117,7 @@ def wire_form(form: FactsForm, notice_box: gr.HTML) -> None:
             loaded = load_facts(Path(path))
         except FactsError as exc:
             return {form.errors: render.form_errors(exc.messages),
-                    notice_box: render.notice("文件中有需要修改的地方，见左侧红框。", "warn")}
+                    notice_box: render.notice("文件中有需要修改的地方，见事实表单中的红框。", "warn")}
         return {**form.fill(form_from_facts(loaded)), form.errors: "",
                 notice_box: render.notice(f"已从 {Path(path).name} 导入，请核对后点“生成初稿”。", "ok")}
 

@@ -185,7 +185,7 @@ def wire_generation(page: Page, area: DraftArea, form: FactsForm) -> None:
             parsed = parse_form([unit_name, unit_type, period, year, topic, facts, problems, plans, length, date])
         except FactsError as exc:
             yield {form.errors: render.form_errors(exc.messages), area.live: gr.update(visible=False),
-                   page.notice_box: render.notice("表单还有需要修改的地方，见左侧红框。", "warn")}
+                   page.notice_box: render.notice("表单还有需要修改的地方，见事实表单中的红框。", "warn")}
             return
         yield from run_draft(page, area, form.errors, owner_of(request), parsed)
 

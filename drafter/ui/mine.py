@@ -60,7 +60,7 @@ def wire_mine(page: Page, mine: MyDrafts, draft_id_box: gr.Textbox, tabs: gr.Tab
         if draft is None:
             message = "请先选择一份草稿。" if not draft_id else f"找不到草稿 {draft_id[:64]}，请检查编号。"
             return {mine.notice: render.notice(message, "warn")}
-        opened = f"已打开：{draft.title}。左侧表单已填入它的事实，补充后点“生成初稿”可另起一稿。"
+        opened = f"已打开：{draft.title}。事实表单已填入它的事实，补充后点“生成初稿”可另起一稿。"
         return {draft_id_box: draft.id, page.draft_state: draft_state(draft),
                 page.notice_box: render.notice(opened, "info"), mine.notice: "", tabs: gr.Tabs(selected="draft"),
                 **fill_form(draft)}

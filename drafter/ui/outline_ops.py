@@ -8,18 +8,15 @@ move among themselves: the opening stays first, problems and plans stay last.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
-from drafter import outline as outline_module
 from drafter.draft import section_numbers
 from drafter.errors import UserError
-from drafter.outline import Outline, PlannedSection
+from drafter.genre import active
+from drafter.outline import Outline, PlannedSection, retitle
 
 MAX_HEADING_CHARS = 30
 MIN_TARGET_CHARS = 150
-# Headline styles the genre offers, when drafter.outline has `retitle` (the genre branch adds it).
-STYLES = {"parallel": "并列式（抓…，…）", "plain": "简明式"}
 
 
 def to_dict(outline: Outline) -> dict[str, Any]:
@@ -30,9 +27,9 @@ def from_dict(data: dict[str, Any]) -> Outline:
     return Outline(data["title"], [PlannedSection(**s) for s in data["sections"]])
 
 
-def retitler() -> Callable[[Outline, str], Outline] | None:
-    """outline.retitle(outline, style) when the genre provides it, else None (no style switch)."""
-    return getattr(outline_module, "retitle", None)
+def styles() -> dict[str, str]:
+    """The headline styles the genre offers: key → the label the user reads."""
+    return dict(active().headline_styles)
 
 
 def labels(outline: Outline) -> list[str]:
@@ -145,10 +142,10 @@ def move_fact(outline: Outline, fact: str, position: int) -> tuple[Outline, str]
 
 
 def restyle(outline: Outline, style: str) -> tuple[Outline, str]:
-    retitle = retitler()
-    if retitle is None or style not in STYLES:
+    """The body headlines in another of the genre's styles (headlines the user wrote are kept)."""
+    if style not in styles():
         return outline, ""
-    return retitle(outline, style), f"小标题已换成{STYLES[style]}。"
+    return retitle(outline, style), f"小标题已换成{styles()[style]}。"
 
 
 def problems_before_drafting(outline: Outline) -> list[str]:

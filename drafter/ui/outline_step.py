@@ -24,7 +24,7 @@ from drafter.ui.style import SHOW_DRAFT_JS
 
 KIND_NOTES = {"problems": "存在问题", "plans": "下一步打算"}
 INTRO = ("先看看结构：可以改小标题、上下移动、并入上一节、删除或添加一节，把事实移到别的节，"
-         "满意后点“按提纲起草”。提纲按生成时的事实排列，改了左侧表单请重新生成提纲。")
+         "满意后点“按提纲起草”。提纲按生成时的事实排列，改了事实表单请重新生成提纲。")
 
 
 @dataclass
@@ -38,7 +38,7 @@ class OutlineStep:
     move_btn: gr.Button
     new_heading: gr.Textbox
     add_btn: gr.Button
-    style: gr.Radio | None
+    style: gr.Radio
     notice: gr.HTML
     draft_btn: gr.Button
 
@@ -65,10 +65,8 @@ def build_outline_step(secret: str) -> OutlineStep:
     saved = gr.BrowserState(None, storage_key="drafter-outline", secret=secret)
     with gr.Column(visible=False, elem_id="outline-panel") as panel:
         head = gr.HTML("", elem_id="outline-head")
-        style = None
-        if ops.retitler() is not None:
-            style = gr.Radio([(label, key) for key, label in ops.STYLES.items()], value=None, label="小标题样式",
-                             elem_id="ol-style")
+        style = gr.Radio([(label, key) for key, label in ops.styles().items()], value=None, label="小标题样式",
+                         elem_id="ol-style")
 
         @gr.render(inputs=[state], **RENDER_QUEUE)
         def sections(current: dict[str, Any] | None) -> None:
@@ -148,11 +146,11 @@ def wire_outline_step(step: OutlineStep, page: Page, form: FactsForm, area: Draf
             facts = parse_form(fields)
         except FactsError as exc:
             return {form.errors: render.form_errors(exc.messages),
-                    page.notice_box: render.notice("表单还有需要修改的地方，见左侧红框。", "warn")}
+                    page.notice_box: render.notice("表单还有需要修改的地方，见事实表单中的红框。", "warn")}
         outline = plan_outline(facts, backend.retriever())
         state = {"owner": owner_of(request), "facts": facts.to_dict(), "outline": ops.to_dict(outline)}
         return {form.errors: "", step.state: state, step.notice: "",
-                page.notice_box: render.notice("提纲已生成，请在右侧调整后点“按提纲起草”。", "ok")}
+                page.notice_box: render.notice("提纲已生成，请调整提纲后点“按提纲起草”。", "ok")}
 
     def make_outline_handler(unit_name: str, unit_type: str, period: str, year: Any, topic: str, facts: str,
                              problems: str, plans: str, length: Any, date: str,
@@ -195,9 +193,8 @@ def wire_outline_step(step: OutlineStep, page: Page, form: FactsForm, area: Draf
                        api_visibility="undocumented")
     step.new_heading.submit(add_section, [step.state, step.new_heading],
                             [step.state, step.notice, step.new_heading], api_visibility="undocumented")
-    if step.style is not None:
-        step.style.change(_apply(ops.restyle), [step.state, step.style], [step.state, step.notice],
-                          api_visibility="undocumented")
+    step.style.change(_apply(ops.restyle), [step.state, step.style], [step.state, step.notice],
+                      api_visibility="undocumented")
 
     outputs = [*area.generate_outputs(page, form), step.state, step.notice]
 

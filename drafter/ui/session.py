@@ -23,8 +23,8 @@ from drafter.ui.style import SET_URL_JS
 
 log = safe_logger("drafter.ui")
 
-REOPENED = "已打开上次的草稿，可继续修改；左侧表单已填入它的事实，补充后点“生成初稿”可另起一稿。"
-OUTLINE_BACK = "已恢复您还没有起草的提纲，左侧表单已填入它的事实。"
+REOPENED = "已打开上次的草稿，可继续修改；事实表单已填入它的事实，补充后点“生成初稿”可另起一稿。"
+OUTLINE_BACK = "已恢复您还没有起草的提纲，事实表单已填入它的事实。"
 
 
 @dataclass
