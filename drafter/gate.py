@@ -200,10 +200,19 @@ def judge(
     return verdict
 
 
+UNCHANGED = Problem("unchanged", "修改后与原文几乎相同")
+
+
+def unchanged(previous: str, text: str) -> bool:
+    """`text` is `previous` again, but for spacing and a few characters."""
+    before, after = _SPACE.sub("", previous), _SPACE.sub("", text)
+    return after == before or _similarity(before, after) >= SAME_TEXT
+
+
 def _judge_revision(text: str, previous: str, action: str, add: Callable[[Problem], None]) -> None:
     before, after = _SPACE.sub("", previous), _SPACE.sub("", text)
-    if after == before or _similarity(before, after) >= SAME_TEXT:
-        add(Problem("unchanged", "修改后与原文几乎相同"))
+    if unchanged(previous, text):
+        add(UNCHANGED)
         return
     declared = REVISE_ACTIONS.get(action)  # its declared length says which way the text must go
     if declared is not None and declared.length < 1 and len(after) >= len(before):

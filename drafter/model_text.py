@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drafter.draft import Section
-from drafter.gate import Expectation, judge
+from drafter.gate import UNCHANGED, Expectation, judge, unchanged
 from drafter.guard import CopyIndex
 from drafter.kinds import kind_of
 from drafter.write import Messages, repair_messages
@@ -89,6 +89,10 @@ class ModelText:
                     verdict = second
         if verdict.accepted:  # the kind's finishing touches (the opening's hand-over), once for all
             attempt.text = kind_of(expect.role).finish(verdict.text, expect.facts)
+            if previous and unchanged(previous, attempt.text):
+                # the touches made it the text the model was given: it is not the model's work
+                attempt.text = ""
+                attempt.reason, attempt.codes = UNCHANGED.reason, [UNCHANGED.code]
         else:
             attempt.reason, attempt.codes = verdict.reason, verdict.codes
         return attempt

@@ -124,6 +124,14 @@ def empty(request: dict[str, Any]) -> str:
     return ""
 
 
+def unchanged_but_run_on(request: dict[str, Any]) -> str:
+    """The text it was given; after the opening's hand-over (现将…如下：) it writes on. The
+    opening's finishing touch keeps one paragraph, which is the given text again: not the
+    model's work (seen with the real model, which was credited with an unchanged opening)."""
+    given = draft_block(request).strip()
+    return given + "\n今后，我们将继续努力，推动工会工作不断迈上新台阶。" if given.endswith("如下：") else given
+
+
 @pytest.mark.parametrize(
     ("responder", "reason"),
     [
@@ -133,8 +141,9 @@ def empty(request: dict[str, Any]) -> str:
         (english, "不是中文"),
         (unchanged, "几乎相同"),
         (empty, "没有返回正文"),
+        (unchanged_but_run_on, "几乎相同"),
     ],
-    ids=["prompt-echo", "instructions", "html", "english", "unchanged", "empty"],
+    ids=["prompt-echo", "instructions", "html", "english", "unchanged", "empty", "opening-run-on"],
 )
 def test_a_bad_answer_falls_back_to_the_faithful_text_and_says_why(
     index: CorpusIndex, tmp_path: Path, fake_llm: FakeLLM, faithful: list[str], responder: Any, reason: str
