@@ -322,7 +322,8 @@ def _checked_model_item(
     if block is None:  # the model named no paragraph it was given: look for one holding the figures
         block = next((b for b in by_where.values() if set(number_tokens(text)) <= set(number_tokens(b.text))), None)
     figures = figures_in(text)
-    if not text or not figures or looks_like_instruction(text):
+    # the rules' test too: a figure alone (阅读量：356, a page count) is not a work item
+    if not text or not figures or looks_like_instruction(text) or not is_work(text):
         report.rejected.append({"text": text, "reason": "不是带数字的工作事项"})
         return None
     if block is None or not {f.token for f in figures} <= set(number_tokens(block.text)):
@@ -335,12 +336,21 @@ def _checked_model_item(
 
 def extract(materials: list[Material], llm: LLMClient | None = None,
             report: ModelReport | None = None) -> list[Candidate]:
-    """Candidate facts from the materials, merged across them. With a model, its candidates for
-    the text materials replace the offline ones for the paragraphs it covered."""
+    """Candidate facts from the materials, merged across them. With a model, its candidates only
+    add what the rules missed: a model candidate whose figures the rules already found in the
+    same paragraph is dropped, so the rules' wording (the material's own) stands — a weak model
+    rewords, and once echoed its instructions ("做了…") into every item."""
     offline = extract_offline(materials)
     if llm is None:
         return merge_candidates(offline)
-    by_model = extract_with_model(materials, llm, report)
-    covered = {(s["file"], s["where"]) for c in by_model for s in c.sources}
-    kept = [c for c in offline if (c.sources[0]["file"], c.sources[0]["where"]) not in covered]
-    return merge_candidates(by_model + kept)
+    found: dict[tuple[str, str], set[str]] = {}
+    for c in offline:
+        for s in c.sources:
+            found.setdefault((s["file"], s["where"]), set()).update(number_tokens(" ".join(c.figures)))
+    extra = [
+        c for c in extract_with_model(materials, llm, report)
+        if not set(number_tokens(" ".join(c.figures))) <= found.get((c.sources[0]["file"], c.sources[0]["where"]), set())
+    ]
+    if report is not None:
+        report.accepted = len(extra)  # what the model added beyond the rules
+    return merge_candidates(offline + extra)

@@ -206,24 +206,32 @@ def test_a_sentence_without_work_is_not_a_fact(tmp_path: Path) -> None:
 
 
 # ---- with a model ----------------------------------------------------------------------------
-def test_model_candidates_whose_figures_are_not_in_the_source_are_rejected(fake_llm: FakeLLM) -> None:
+def test_model_candidates_whose_figures_are_not_in_the_source_are_rejected(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    brief = tmp_path / "简报.txt"
+    brief.write_text((DATA / "简报第5期.txt").read_text(encoding="utf-8") + "困难职工档案48份。\n", encoding="utf-8")
+
     def responder(request: dict[str, Any]) -> str:
         prompt = _text_of(request["messages"][-1]["content"])
         assert "[第4段]" in prompt  # paragraphs are labelled with their place
         return "\n".join([
             json.dumps({"text": "组织女职工“两癌”免费筛查，156名女职工参加", "where": "第4段"}, ensure_ascii=False),
             json.dumps({"text": "新建“妈咪小屋”3间", "where": "第5段"}, ensure_ascii=False),  # source says 2
+            json.dumps({"text": "职代会：职工代表112名", "where": "第7段"}, ensure_ascii=False),  # no work done
+            json.dumps({"text": "建立困难职工档案48份", "where": "第9段"}, ensure_ascii=False),  # the rules miss it
             "这不是 JSON",
         ])
 
     fake_llm.responder = responder
     llm = LLMClient(fake_llm.base_url, "test-key", "fake-model", timeout=5, max_retries=0)
     report = ModelReport()
-    cands = extract([read_material(DATA / "简报第5期.txt")], llm, report)
+    cands = extract([read_material(brief)], llm, report)
     model_made = [c for c in cands if c.origin == "model"]
-    assert [c.text for c in model_made] == ["组织女职工“两癌”免费筛查，156名女职工参加"]
-    assert model_made[0].sources == [{"file": "简报第5期.txt", "where": "第4段"}]
-    assert [r["reason"] for r in report.rejected] == ["数字在原文中找不到"]
+    # only what the rules missed; the 两癌 item keeps the material's own words
+    assert [c.text for c in model_made] == ["建立困难职工档案48份"]
+    assert model_made[0].sources == [{"file": "简报.txt", "where": "第9段"}]
+    assert [c.text for c in cands if "156" in c.text] == ["3月8日，厂工会组织开展女职工“两癌”免费筛查，156名女职工参加。"]
+    assert [r["reason"] for r in report.rejected] == ["数字在原文中找不到", "不是带数字的工作事项"]
+    assert report.accepted == 1
     assert not any("3间" in c.text for c in cands)
 
 

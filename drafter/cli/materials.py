@@ -56,7 +56,8 @@ def extract_facts(args: argparse.Namespace, service: DrafterService) -> int:
     if found.used_model and found.report.failed:
         say("大模型暂时无法使用，已按规则提取（与 --offline 相同）。")
     elif found.used_model:
-        say(f"大模型提取：采用 {found.report.accepted} 条，舍弃 {len(found.report.rejected)} 条（数字在原文中找不到等）。")
+        say(f"大模型提取：补充 {found.report.accepted} 条（规则已找到的不重复列出），"
+            f"舍弃 {len(found.report.rejected)} 条（数字在原文中找不到等）。")
     candidates = found.candidates
     if not candidates:
         raise UserError("素材中没有找到带数字的工作事项。", exit_code=1)
