@@ -60,13 +60,9 @@ def unit_of(i: int) -> str:
 
 def user_form(i: int) -> list[Any]:
     """A form whose unit and figures belong to user i alone."""
-    base = 100 * (i + 1)
-    facts = [
-        f"新建基层工会{base + 11}家，新发展会员{base + 12}人",
-        f"走访慰问困难职工{base + 13}户，发放慰问金{base + 14}.5万元",
-        f"举办职工技能竞赛{base + 15}场，参赛职工{base + 16}人",
-    ]
-    return [f"{unit_of(i)}总工会", "乡镇工会", "年度", 2025, "", "\n".join(facts),
+    from tests.support.ui_app import unique_facts
+
+    return [f"{unit_of(i)}总工会", "乡镇工会", "年度", 2025, "", "\n".join(unique_facts(i)),
             "部分基层工会作用发挥不够", "加强工会干部培训", "自动", ""]
 
 

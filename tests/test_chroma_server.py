@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,59 +12,22 @@ from drafter.embed import HashingEmbedder
 from drafter.index import COLLECTION, CorpusIndex, make_chroma_client
 from drafter.ingest import ingest
 from drafter.retrieve import Retriever
+from tests.support.chroma import ChromaServer, chroma_cli
 from tests.support.corpus_fixtures import (
     cli_env,
-    free_port,
     offline_settings,
     run_cli,
     write_corpus,
 )
 
-STARTUP_LIMIT = 60.0
-
-
-def chroma_cli() -> str | None:
-    beside = Path(sys.executable).parent / "chroma"
-    return str(beside) if beside.is_file() else shutil.which("chroma")
-
-
-def _heartbeat(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
-
 
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[int]:
-    exe = chroma_cli()
-    if exe is None:
+    """A real `chroma run` on loopback for the test (tests/support/chroma.py)."""
+    if chroma_cli() is None:
         pytest.skip("the `chroma` command is not installed (pip install chromadb)")
-    port = free_port()
-    log = open(tmp_path / "chroma.log", "wb")  # noqa: SIM115 - closed in the finally below
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(tmp_path / "server-db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_LIMIT
-        while not _heartbeat(port):
-            if proc.poll() is not None:
-                pytest.fail(f"chroma exited with {proc.returncode}: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma did not answer within {STARTUP_LIMIT:.0f} s")
-            time.sleep(0.2)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+    with ChromaServer(tmp_path / "server-db") as server:
+        yield server.port
 
 
 @pytest.mark.slow

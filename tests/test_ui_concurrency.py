@@ -19,7 +19,13 @@ from gradio_client import Client
 from drafter.facts import number_tokens
 from drafter.store import DraftStore
 from tests.support.fake_llm import FakeLLM
-from tests.support.ui_app import RunningApp, SectionResponder, running_app, ui_settings
+from tests.support.ui_app import (
+    RunningApp,
+    SectionResponder,
+    running_app,
+    ui_settings,
+    unique_facts,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -30,14 +36,8 @@ USERS = len(UNITS)
 
 def user_form(i: int) -> list[Any]:
     """A form whose figures are unique to user i (no figure is shared between two users)."""
-    base = 100 * (i + 1)
-    facts = [
-        f"新建基层工会{base + 11}家，新发展会员{base + 12}人",
-        f"走访慰问困难职工{base + 13}户，发放慰问金{base + 14}.5万元",
-        f"举办职工技能竞赛{base + 15}场，参赛职工{base + 16}人",
-    ]
     return [
-        f"{UNITS[i]}总工会", TYPES[i], "年度", 2025, "", "\n".join(facts),
+        f"{UNITS[i]}总工会", TYPES[i], "年度", 2025, "", "\n".join(unique_facts(i)),
         "部分基层工会作用发挥不够", "加强工会干部培训", "自动", "",
     ]
 

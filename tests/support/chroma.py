@@ -9,6 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.support.corpus_fixtures import free_port
+
 STARTUP_LIMIT = 60.0
 
 
@@ -25,14 +27,6 @@ def heartbeat(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class ChromaServer:
     """`chroma run --path <folder>` on 127.0.0.1 and a free port; `stop()`/`start()` for outages."""
 
@@ -40,7 +34,7 @@ class ChromaServer:
         exe = chroma_cli()
         if exe is None:
             raise FileNotFoundError("the `chroma` command is not installed (pip install chromadb)")
-        self.exe, self.folder, self.port = exe, folder, port or _free_port()
+        self.exe, self.folder, self.port = exe, folder, port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = folder.with_name(folder.name + ".log")
 

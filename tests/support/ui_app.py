@@ -162,3 +162,14 @@ def stop_and_read(proc: subprocess.Popen[str]) -> str:
         proc.kill()
         output, _ = proc.communicate(timeout=5)
     return output
+
+
+def unique_facts(i: int) -> list[str]:
+    """Facts whose figures belong to user i alone (no figure is shared between two users), so a
+    draft that reached the wrong user, or mixed two users' sections, is seen by its figures."""
+    base = 100 * (i + 1)
+    return [
+        f"新建基层工会{base + 11}家，新发展会员{base + 12}人",
+        f"走访慰问困难职工{base + 13}户，发放慰问金{base + 14}.5万元",
+        f"举办职工技能竞赛{base + 15}场，参赛职工{base + 16}人",
+    ]
