@@ -34,138 +34,49 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from drafter.draft import Draft, Section, Signoff, Source, Warning, section_name
-from drafter.errors import DrafterError, UserError
+from drafter.draft import Draft, Section, Signoff
+from drafter.store_errors import (  # re-exported: the store's errors are imported from here
+    AdminOnly,
+    DatabaseUnavailable,
+    DraftNotFound,
+    NewerSchema,
+    NothingToUndo,
+    SectionLocked,
+    SectionNotFound,
+    StoreError,
+)
+from drafter.store_rows import (  # re-exported for pg_store and the tests
+    _ADDED_COLUMNS,
+    _CONTENT,
+    _INDEXES,
+    _TABLES,
+    SCHEMA_VERSION,
+    Connection,
+    _dumps,
+    _is_placeholder,
+    _now,
+    _parent_of,
+    _row_section,
+    _run_script,
+    _section_row,
+)
+from drafter.store_sections import SectionList
 
-SCHEMA_VERSION = 3  # 2: drafts.owner; 3: section_versions.origin and origin_reason
+__all__ = [
+    "_ADDED_COLUMNS", "_CONTENT", "_INDEXES", "_TABLES", "HAND_EDIT_NOTE", "SCHEMA_VERSION", "AdminOnly",
+    "Connection", "DatabaseUnavailable", "DraftNotFound", "DraftStore", "DraftSummary", "NewerSchema",
+    "NothingToUndo", "SectionLocked", "SectionNotFound", "StoreError", "_dumps", "_is_placeholder", "_now",
+    "_parent_of", "_row_section", "_run_script", "_section_row", "open_draft_store",
+]
+
 BUSY_TIMEOUT_MS = 30_000
 HAND_EDIT_NOTE = "手工修改"  # the note of a version the user typed (drafting.Drafter.edit)
-# What the shared SQL runs on: an sqlite3.Connection, or pg_store's wrapper with the same
-# execute(sql with ? placeholders, params) → cursor with fetchone()/fetchall() of named rows.
-Connection = Any
-
-_TABLES = """
-CREATE TABLE IF NOT EXISTS drafts (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL DEFAULT '',
-    title TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    facts TEXT NOT NULL,
-    signoff TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS section_versions (
-    draft_id TEXT NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    version INTEGER NOT NULL,
-    parent INTEGER,
-    heading TEXT NOT NULL,
-    text TEXT NOT NULL,
-    role TEXT NOT NULL,
-    topic TEXT NOT NULL,
-    facts TEXT NOT NULL,
-    sources TEXT NOT NULL,
-    warnings TEXT NOT NULL,
-    locked INTEGER NOT NULL DEFAULT 0,
-    note TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL,
-    origin TEXT NOT NULL DEFAULT 'offline',
-    origin_reason TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (draft_id, position, version)
-);
-"""
-# After the migrations: an index on a column that older files get only by migrating.
-_INDEXES = """
-CREATE INDEX IF NOT EXISTS drafts_by_update ON drafts(updated_at);
-CREATE INDEX IF NOT EXISTS drafts_by_owner ON drafts(owner, updated_at);
-"""
-
-# Content columns: what makes two versions different (everything but the lock flag).
-_CONTENT = ("heading", "text", "role", "topic", "facts", "sources", "warnings", "origin", "origin_reason")
-# Columns added after the first release: (table, column, definition), added when missing.
-_ADDED_COLUMNS = (
-    ("drafts", "owner", "TEXT NOT NULL DEFAULT ''"),  # drafts made before owners belong to ""
-    ("section_versions", "origin", "TEXT NOT NULL DEFAULT 'offline'"),
-    ("section_versions", "origin_reason", "TEXT NOT NULL DEFAULT ''"),
-)
-
-
-class StoreError(DrafterError):
-    """Base of the store's errors; the message is short Chinese text for the user."""
-
-    message = "草稿库操作失败，请刷新后再试。"
-
-
-class DraftNotFound(StoreError, LookupError):
-    message = "找不到这份草稿。"
-
-    def __init__(self, draft_id: str) -> None:
-        self.draft_id = draft_id
-        super().__init__(f"找不到草稿 {draft_id}")
-
-
-class SectionNotFound(StoreError, LookupError):
-    message = "草稿中没有这一节，请刷新后再试。"
-
-    def __init__(self, draft_id: str, position: int) -> None:
-        self.draft_id, self.position = draft_id, position
-        super().__init__(f"草稿 {draft_id} 没有第{position + 1}节，请刷新后再试。")
-
-
-class SectionLocked(StoreError, UserError):  # the user can unlock it
-    message = "这一节已锁定，请先解锁再修改。"
-
-    def __init__(self, position: int, heading: str, role: str = "opening") -> None:
-        self.position = position
-        super().__init__(f"{section_name(heading, role)}已锁定，请先解锁再修改。")
-
-
-class NothingToUndo(StoreError):
-    message = "这一节没有可以撤销的修改。"
-
-    def __init__(self, position: int, heading: str) -> None:
-        self.position = position
-        super().__init__(f"{section_name(heading)}没有可以撤销的修改。")
-
-
-class DatabaseUnavailable(StoreError, UserError):
-    """The database server cannot be reached (down, restarting, network): what was committed
-    before is kept; the same operation works again once it is back. A UserError too, so the
-    CLI and the UI show its message wherever they show one (exit code 3)."""
-
-    message = "草稿库暂时连不上，已保存的内容不会丢失，请稍后再试。"
-
-    def __init__(self) -> None:
-        UserError.__init__(
-            self,
-            "暂时连不上草稿数据库，刚才这一步没有保存（此前已完成的内容都已保存）。"
-            "请稍后再试；如果一直如此，请联系管理员检查数据库服务。",
-            exit_code=3,
-        )
-
-
-class NewerSchema(StoreError):
-    message = "草稿库是更新版本的程序建立的，请升级 drafter 后再使用。"
-
-    def __init__(self, version: int) -> None:
-        super().__init__(
-            f"草稿库（格式版本 {version}）是更新版本的程序建立的，请升级 drafter 后再使用。"
-        )
-
-
-class AdminOnly(StoreError):
-    message = "只有管理员（命令行）可以转交草稿。"
-
-    def __init__(self) -> None:
-        super().__init__("只有管理员（命令行）可以转交草稿。")
 
 
 @dataclass
@@ -178,63 +89,7 @@ class DraftSummary:
     owner: str = ""
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _section_row(section: Section) -> dict[str, Any]:
-    """A Section as column values (JSON for the list fields)."""
-    d = asdict(section)
-    return {
-        "heading": d["heading"],
-        "text": d["text"],
-        "role": d["role"],
-        "topic": d["topic"],
-        "facts": _dumps(d["facts"]),
-        "sources": _dumps(d["sources"]),
-        "warnings": _dumps(d["warnings"]),
-        "locked": int(bool(d["locked"])),
-        "origin": d["origin"],
-        "origin_reason": d["origin_reason"],
-    }
-
-
-def _row_section(row: Mapping[str, Any] | sqlite3.Row) -> Section:
-    return Section(
-        heading=row["heading"],
-        text=row["text"],
-        role=row["role"],
-        topic=row["topic"],
-        facts=list(json.loads(row["facts"])),
-        sources=[Source(**s) for s in json.loads(row["sources"])],
-        warnings=[Warning(**w) for w in json.loads(row["warnings"])],
-        locked=bool(row["locked"]),
-        origin=row["origin"],
-        origin_reason=row["origin_reason"],
-    )
-
-
-def _run_script(con: sqlite3.Connection, script: str) -> None:
-    for statement in script.split(";"):
-        if statement.strip():
-            con.execute(statement)
-
-
-def _is_placeholder(row: Mapping[str, Any] | sqlite3.Row) -> bool:
-    """The empty section `create` stored before generation (never a state to go back to)."""
-    return row["parent"] is None and row["text"] == ""
-
-
-def _parent_of(current: Any) -> int | None:
-    """The parent of a version written over `current`: none over an empty placeholder."""
-    return None if current is None or _is_placeholder(current) else int(current["version"])
-
-
-class DraftStore:
+class DraftStore(SectionList):
     """Drafts with per-section version history in SQLite. Safe to share between threads.
 
     `owner` None: the administrator's view (every draft); a name: only that owner's drafts.
@@ -607,106 +462,6 @@ class DraftStore:
         with self._write() as con:
             self._require_draft(con, draft_id, lock=True)
             con.execute("UPDATE drafts SET owner=? WHERE id=?", (owner, draft_id))
-
-    # ------------------------------------------------------------------ the section list
-    #
-    # A section's versions are keyed by its position, so adding, removing or moving a section
-    # renumbers the rows of every version: each section keeps its whole history (and undo)
-    # wherever it goes. A removed section is not deleted: its versions move to a negative
-    # position (-1, -2, … in the order of removal), outside the draft but in `removed_sections`.
-
-    def insert_section(self, draft_id: str, position: int, section: Section, note: str = "添加一节") -> None:
-        """Add `section` at `position` (0 … number of sections); the sections from there move down."""
-        now = _now()
-        with self._write() as con:
-            self._require_draft(con, draft_id)
-            count = self._section_count(con, draft_id)
-            if not 0 <= position <= count:
-                raise SectionNotFound(draft_id, position)
-            self._renumber(con, draft_id, {p: p + 1 for p in range(position, count)})
-            self._insert_version(con, draft_id, position, _section_row(section), None, note, now)
-            self._touch(con, draft_id, now)
-
-    def remove_section(self, draft_id: str, position: int, force: bool = False) -> Section:
-        """Take the section at `position` out of the draft (kept, see removed_sections); return it."""
-        now = _now()
-        with self._write() as con:
-            self._require_draft(con, draft_id)
-            count = self._section_count(con, draft_id)
-            current = self._current(con, draft_id, position) if position >= 0 else None
-            if current is None:
-                raise SectionNotFound(draft_id, position)
-            if current["locked"] and not force:
-                raise SectionLocked(position, current["heading"])
-            lowest = con.execute(
-                "SELECT COALESCE(MIN(position), 0) FROM section_versions WHERE draft_id=?", (draft_id,)
-            ).fetchone()[0]
-            shelf = min(int(lowest), 0) - 1
-            con.execute(
-                "UPDATE section_versions SET position=? WHERE draft_id=? AND position=?",
-                (shelf, draft_id, position),
-            )
-            self._renumber(con, draft_id, {p: p - 1 for p in range(position + 1, count)})
-            self._touch(con, draft_id, now)
-            return _row_section(current)
-
-    def move_section(self, draft_id: str, position: int, new_position: int) -> None:
-        """Move the section at `position` to `new_position` (both counted in the current list)."""
-        now = _now()
-        with self._write() as con:
-            self._require_draft(con, draft_id)
-            count = self._section_count(con, draft_id)
-            for p in (position, new_position):
-                if not 0 <= p < count:
-                    raise SectionNotFound(draft_id, p)
-            order = list(range(count))
-            order.insert(new_position, order.pop(position))
-            self._renumber(con, draft_id, {old: new for new, old in enumerate(order) if old != new})
-            self._touch(con, draft_id, now)
-
-    def removed_sections(self, draft_id: str) -> list[Section]:
-        """Sections taken out of the draft, the last removed first (their history stays too)."""
-        with self._read() as con:
-            self._require_draft(con, draft_id)
-            rows = con.execute(
-                "SELECT sv.* FROM section_versions sv JOIN ("
-                "  SELECT position, MAX(version) AS v FROM section_versions"
-                "  WHERE draft_id=? AND position < 0 GROUP BY position"
-                ") cur ON sv.position=cur.position AND sv.version=cur.v "
-                "WHERE sv.draft_id=? ORDER BY sv.position",
-                (draft_id, draft_id),
-            ).fetchall()
-        return [_row_section(r) for r in rows]
-
-    @staticmethod
-    def _section_count(con: Connection, draft_id: str) -> int:
-        """The number of sections in the draft; refused while generation still has gaps."""
-        positions = [
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT position FROM section_versions WHERE draft_id=? AND position >= 0 ORDER BY position",
-                (draft_id,),
-            )
-        ]
-        if positions != list(range(len(positions))):
-            raise StoreError("草稿还在生成中，请等全部写完后再调整章节。")
-        return len(positions)
-
-    @staticmethod
-    def _renumber(con: Connection, draft_id: str, moves: dict[int, int]) -> None:
-        """Move every version at position old to new, for each old → new (no collisions:
-        the moved rows first step aside above every position in use)."""
-        aside = 1_000_000
-        for old in moves:
-            con.execute(
-                "UPDATE section_versions SET position=? WHERE draft_id=? AND position=?",
-                (old + aside, draft_id, old),
-            )
-        for old, new in moves.items():
-            con.execute(
-                "UPDATE section_versions SET position=? WHERE draft_id=? AND position=?",
-                (new, draft_id, old + aside),
-            )
 
 
 def open_draft_store(location: str | Path, owner: str | None = None) -> DraftStore:
