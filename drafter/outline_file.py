@@ -21,11 +21,11 @@ import yaml
 from drafter.draft import section_name
 from drafter.errors import UserError
 from drafter.facts import Facts
-from drafter.kinds import kind_of
+from drafter.kinds import KINDS, kind_of
 from drafter.outline import Outline, PlannedSection, plan_outline, topic_of_fact
 
 # Roles as the file names them; the order is the usual order of a summary.
-ROLE_NAMES = {"opening": "开头", "body": "正文", "problems": "问题", "plans": "打算", "closing": "结尾"}
+ROLE_NAMES = {role: kind.short for role, kind in KINDS.items()}  # 类型 as the file writes it
 _ROLE_BY_NAME = {name: role for role, name in ROLE_NAMES.items()}
 KEYS = {"heading": "小标题", "role": "类型", "topic": "主题", "length": "篇幅", "facts": "事实"}
 TOP_KEYS = {"title": "标题", "sections": "章节"}

@@ -19,6 +19,7 @@ from drafter.sentences import sentences
 class Closing(SectionKind):
     role = "closing"
     label = "结束语"
+    short = "结尾"
     carries_items = False
     phrase_parts = ("look_back", "resolve", "expand")
 

@@ -22,6 +22,7 @@ _HAND_OVER_END = re.compile(r"如下[：:。]?$")
 class Opening(SectionKind):
     role = "opening"
     label = "开头段"
+    short = "开头"
     carries_items = False
     sums_up = True
     phrase_parts = ("stance", "role", "extra")

@@ -14,6 +14,7 @@ from drafter.outline import PlannedSection
 class Plans(SectionKind):
     role = "plans"
     label = "下一步打算"
+    short = "打算"
     phrase_parts = ("extra", "tail", "expand")
 
     def share(self, facts: Facts, total: int) -> int:

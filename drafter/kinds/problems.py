@@ -14,6 +14,7 @@ from drafter.outline import PlannedSection
 class Problems(SectionKind):
     role = "problems"
     label = "存在的问题"
+    short = "问题"
     phrase_parts = ("lead", "extra", "tail", "expand")
 
     def share(self, facts: Facts, total: int) -> int:
