@@ -51,6 +51,7 @@ from drafter.store_errors import (  # re-exported: the store's errors are import
     SectionNotFound,
     StoreError,
 )
+from drafter.store_history import SectionHistory
 from drafter.store_rows import (  # re-exported for pg_store and the tests
     _ADDED_COLUMNS,
     _CONTENT,
@@ -89,7 +90,7 @@ class DraftSummary:
     owner: str = ""
 
 
-class DraftStore(SectionList):
+class DraftStore(SectionList, SectionHistory):
     """Drafts with per-section version history in SQLite. Safe to share between threads.
 
     `owner` None: the administrator's view (every draft); a name: only that owner's drafts.
@@ -356,86 +357,6 @@ class DraftStore(SectionList):
             if written or changed:
                 self._touch(con, draft.id, now)
         return written
-
-    def undo(self, draft_id: str, position: int, force: bool = False, note: str = "撤销") -> Section:
-        """Go back one step: write the previous state as a new version and return it.
-
-        Never past the first generated version (nor, in files from before that rule, back
-        to the empty placeholder stored before generation).
-        """
-        now = _now()
-        with self._write() as con:
-            self._require_draft(con, draft_id, lock=True)
-            current = self._current(con, draft_id, position)
-            if current is None:
-                raise SectionNotFound(draft_id, position)
-            if current["locked"] and not force:
-                raise SectionLocked(position, current["heading"])
-            if current["parent"] is None:
-                raise NothingToUndo(position, current["heading"])
-            target = con.execute(
-                "SELECT * FROM section_versions WHERE draft_id=? AND position=? AND version=?",
-                (draft_id, position, current["parent"]),
-            ).fetchone()
-            if _is_placeholder(target):
-                raise NothingToUndo(position, current["heading"])
-            values = {c: target[c] for c in _CONTENT}
-            values["locked"] = current["locked"]  # lock is state, not content
-            # The restored state's own parent, so a second undo goes one step further back.
-            self._insert_version(con, draft_id, position, values, target["parent"], note, now)
-            self._touch(con, draft_id, now)
-            restored = dict(values)
-        return _row_section(restored)
-
-    @staticmethod
-    def _set_locked_row(con: Connection, current: Any, locked: bool) -> None:
-        con.execute(
-            "UPDATE section_versions SET locked=? WHERE draft_id=? AND position=? AND version=?",
-            (int(locked), current["draft_id"], current["position"], current["version"]),
-        )
-
-    def set_locked(self, draft_id: str, position: int, locked: bool) -> None:
-        """Lock or unlock a section (its current version; no new version is written)."""
-        now = _now()
-        with self._write() as con:
-            self._require_draft(con, draft_id, lock=True)
-            current = self._current(con, draft_id, position)
-            if current is None:
-                raise SectionNotFound(draft_id, position)
-            self._set_locked_row(con, current, locked)
-            self._touch(con, draft_id, now)
-
-    def hand_edited_positions(self, draft_id: str) -> list[int]:
-        """Unlocked sections whose current text is the user's (a hand edit, or an undo back to
-        one): what regeneration would overwrite."""
-        with self._read() as con:
-            self._require_draft(con, draft_id)
-            current = self._current_all(con, draft_id)
-        return [r["position"] for r in current if not r["locked"] and r["origin"] == "user"]
-
-    def history(self, draft_id: str, position: int) -> list[dict[str, Any]]:
-        """Every version of one section, oldest first, as plain dicts."""
-        with self._read() as con:
-            self._require_draft(con, draft_id)
-            rows = con.execute(
-                "SELECT * FROM section_versions WHERE draft_id=? AND position=? ORDER BY version",
-                (draft_id, position),
-            ).fetchall()
-        if not rows:
-            raise SectionNotFound(draft_id, position)
-        out = []
-        for r in rows:
-            section = asdict(_row_section(r))
-            out.append(
-                {
-                    "version": r["version"],
-                    "parent": r["parent"],
-                    "note": r["note"],
-                    "created_at": r["created_at"],
-                    **section,
-                }
-            )
-        return out
 
     def list_drafts(self, limit: int = 50) -> list[DraftSummary]:
         """The most recently updated drafts (this view's) first."""
