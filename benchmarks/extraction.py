@@ -18,10 +18,11 @@ import yaml
 
 from drafter.compare import compare, with_changes
 from drafter.extract import Candidate, extract
-from drafter.facts import load_facts, number_tokens
+from drafter.facts import load_facts
 from drafter.guard import unsupported_comparisons
 from drafter.last_year import read_last_year
 from drafter.materials import read_material, read_materials
+from drafter.numbers import number_tokens
 
 HERE = Path(__file__).parent / "materials"
 

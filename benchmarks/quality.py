@@ -28,10 +28,11 @@ from benchmarks.common import RESULTS, ROOT
 from drafter.config import Settings
 from drafter.draft import Draft, draft_mode
 from drafter.drafting import Drafter, DraftResult, Limits
-from drafter.facts import Facts, load_facts, number_tokens
+from drafter.facts import Facts, load_facts
 from drafter.gate import Expectation, has_markup, missing_items, scaffolding_in
 from drafter.guard import NOISE, CopyIndex, invented_numbers
 from drafter.index import open_index
+from drafter.numbers import number_tokens
 from drafter.outline import target_length
 from drafter.retrieve import Retriever
 from drafter.services import ensure_corpus

@@ -67,7 +67,7 @@ def user_form(i: int) -> list[Any]:
 
 
 def own_numbers(i: int) -> set[str]:
-    from drafter.facts import number_tokens
+    from drafter.numbers import number_tokens
 
     return {n for line in user_form(i)[5].splitlines() for n in number_tokens(line)}
 
@@ -148,7 +148,7 @@ def run_users(urls: list[str], users: int, work: Path) -> dict[str, Any]:
 def check_writes(database_url: str, users: int, outcome: list[dict[str, Any]]) -> dict[str, Any]:
     """Every user's draft read back from the database: owner, own unit and figures, no one
     else's, and the accepted revision stored as the current text of section 2."""
-    from drafter.facts import number_tokens
+    from drafter.numbers import number_tokens
     from drafter.store import DraftNotFound, open_draft_store
 
     store = open_draft_store(database_url)

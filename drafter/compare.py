@@ -11,11 +11,11 @@ here (never by a model), and the genre's structure checks.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from drafter.facts import Facts, number_tokens
+from drafter.facts import Facts
 from drafter.guard import copied_passages
 from drafter.indicators import (
     DOING_WORDS,
@@ -26,6 +26,7 @@ from drafter.indicators import (
     same_indicator,
 )
 from drafter.last_year import LastYear
+from drafter.numbers import number_tokens
 
 DONE_COVERAGE = 0.5  # share of a plan's content words one fact must carry for `done`
 PARTLY_COVERAGE = 0.25
@@ -200,12 +201,38 @@ def with_changes(facts: list[str], changes: list[Change]) -> list[str]:
             out.append(c.fact)
             continue
         clause = "与上年持平" if c.change == "持平" else "比上年" + c.change.replace("（上年为零，不计算增长率）", "，上年为零")
+        if f"（{clause}）" in out[i]:  # written before (the facts were compared once already)
+            continue
         m = re.search(re.escape(figure.raw) + r"(?!（比上年|（与上年)", out[i])
         if m is None:
             out.append(c.fact)
             continue
         out[i] = f"{out[i][: m.end()]}（{clause}）{out[i][m.end() :]}"
     return out
+
+
+def not_carried_out(plan: str) -> str:
+    """A plan of last year no fact carried out, as a problem item of this year."""
+    return f"上年提出的“{plan}”尚未落实"
+
+
+def apply_comparison(facts: Facts, result: Comparison) -> tuple[Facts, list[str]]:
+    """The facts a draft is made from, with the comparison in them: each computed change after its
+    figure, last year's plans carried out for the opening (plans_done), the plans no fact carried
+    out as problems; and one line per change made, to tell the user. `facts` is not changed."""
+    notes = [f"同比（程序计算）：{c.indicator} {c.change}　算式：{c.text}" for c in result.changes if c.fact]
+    done = [p.plan for p in result.plans if p.status == "done"]
+    not_done = [not_carried_out(p.plan) for p in result.plans if p.status == "none"]
+    notes += [f"上年打算已落实，开头段会提到：{plan}" for plan in done if plan not in facts.plans_done]
+    notes += [f"没有找到落实这条上年打算的事实，已写入存在问题（如已落实，请补充事实）：{item}"
+              for item in not_done if item not in facts.problems]
+    updated = replace(
+        facts,
+        facts=with_changes(facts.facts, result.changes),
+        problems=facts.problems + [n for n in not_done if n not in facts.problems],
+        plans_done=facts.plans_done + [p for p in done if p not in facts.plans_done],
+    )
+    return updated, notes
 
 
 # ---- structure checks ------------------------------------------------------------------------

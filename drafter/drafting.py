@@ -22,7 +22,7 @@ from drafter.draft import (
     section_name,
 )
 from drafter.errors import UserError
-from drafter.facts import Facts, number_tokens
+from drafter.facts import Facts
 from drafter.gate import COPY_LIMIT as GATE_COPY_LIMIT
 from drafter.gate import Expectation
 from drafter.generation import (  # DraftEvents … section_labels: imported from here by others
@@ -40,6 +40,7 @@ from drafter.genre import active
 from drafter.guard import CopyIndex, as_user_numbers, check_section
 from drafter.kinds import Context, kind_of
 from drafter.model_text import Attempt, ModelText
+from drafter.numbers import number_tokens
 from drafter.outline import Outline, PlannedSection, plan_outline
 from drafter.resize import offline_resize
 from drafter.retrieve import Retriever, SearchResult

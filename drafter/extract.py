@@ -14,10 +14,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from drafter.facts import looks_like_instruction, number_tokens, strip_bullet
+from drafter.facts import looks_like_instruction, strip_bullet
 from drafter.indicators import WORK_VERBS, Figure, content_words, figures_in, overlap
 from drafter.materials import Block, Material
 from drafter.materials.readers import column_kind
+from drafter.numbers import number_tokens
 from drafter.outline import placement_scores
 from drafter.taxonomy import GENERAL_TOPIC
 

@@ -49,8 +49,9 @@ FIELD_LABELS: dict[str, str] = {
     "unit_name": "单位名称", "unit_type": "单位类型", "period": "总结期间", "year": "年份",
     "topic": "专题", "facts": "主要工作", "problems": "存在问题", "plans": "下一步打算",
     "length": "篇幅", "date": "落款日期", "closing": "结束语", "headline_style": "标题样式",
+    "plans_done": "已落实的上年打算",
 }
-_LIST_FIELDS = {key: FIELD_LABELS[key] for key in ("facts", "problems", "plans")}
+_LIST_FIELDS = {key: FIELD_LABELS[key] for key in ("facts", "problems", "plans", "plans_done")}
 
 # Chinese keys are accepted as aliases so a file can be written entirely in Chinese.
 _KEY_ALIASES: dict[str, str] = {
@@ -65,10 +66,11 @@ _KEY_ALIASES: dict[str, str] = {
     "篇幅": "length", "字数": "length",
     "日期": "date", "落款日期": "date",
     "结束语": "closing", "标题样式": "headline_style", "标题风格": "headline_style",
+    "已落实的上年打算": "plans_done", "上年打算落实": "plans_done", "落实的上年打算": "plans_done",
 }
 _KNOWN_KEYS = (
     "unit_name", "unit_type", "period", "year", "topic", "facts", "problems", "plans",
-    "length", "date", "closing", "headline_style",
+    "length", "date", "closing", "headline_style", "plans_done",
 )
 # Keys written by Facts.to_dict(); tolerated on input so a saved facts dict can be re-parsed.
 _DERIVED_KEYS = ("unit_type_raw", "rejected")
@@ -107,6 +109,9 @@ class Facts:
     date: str = ""  # normalised "2025年12月31日"; "" → default from period (see signoff_date)
     closing: bool = False  # a 结束语 paragraph after the plans
     headline_style: str = ""  # a key of the genre's headline_styles; "" → the default
+    # last year's plans this year's facts carried out (confirmed by the user, e.g. from
+    # `compare`): the opening names them; they carry no figures of their own
+    plans_done: list[str] = field(default_factory=list)
     rejected: list[RejectedFact] = field(default_factory=list)
 
     @property
@@ -148,6 +153,7 @@ class Facts:
             date=data.get("date", ""),
             closing=bool(data.get("closing", False)),
             headline_style=data.get("headline_style", ""),
+            plans_done=list(data.get("plans_done", [])),
             rejected=[RejectedFact(**r) for r in data.get("rejected", [])],
         )
 
@@ -161,40 +167,6 @@ def __getattr__(name: str) -> Any:
     if name == "PERIOD_CHOICES":  # the genre's periods, in its order (the form's choices)
         return tuple(active().periods)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# --------------------------------------------------------------------------- numbers
-
-_NUM_RE = re.compile(r"\d+(?:,\d{3}(?!\d))*(?:\.\d+)?(?:\s*[%‰])?")
-_NUM_TRANS = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
-
-
-def number_tokens(text: str) -> list[str]:
-    """The Arabic numbers in `text`, in order, normalised so equal values compare equal.
-
-    The guard uses this on facts and on drafts to check every figure in a draft comes from
-    the facts. Rules: full-width digits count; ASCII thousands separators are dropped
-    ("1,200" → "1200"); a unit word after a number is not part of it ("3.5万" → "3.5");
-    a percent/per-mille sign stays ("95%", "95％" → "95%"); leading zeros and trailing
-    decimal zeros are dropped ("05" → "5", "3.50" → "3.5", "2.0" → "2"). Chinese numerals
-    (三, 十二) are not Arabic numbers and are not returned.
-    """
-    return [token for token, _, _ in number_spans(text)]
-
-
-def number_spans(text: str) -> list[tuple[str, int, int]]:
-    """(normalised token, start, end) of each Arabic number in `text`; see number_tokens."""
-    out: list[tuple[str, int, int]] = []
-    # translate maps one character to one character, so the match offsets are `text`'s own
-    for m in _NUM_RE.finditer(text.translate(_NUM_TRANS)):
-        raw = re.sub(r"\s+", "", m.group()).replace(",", "")
-        sign = raw[-1] if raw[-1] in "%‰" else ""
-        num = raw.rstrip("%‰")
-        whole, _, frac = num.partition(".")
-        whole = whole.lstrip("0") or "0"
-        frac = frac.rstrip("0")
-        out.append((whole + ("." + frac if frac else "") + sign, m.start(), m.end()))
-    return out
 
 
 # --------------------------------------------------------------------------- parsing
@@ -300,6 +272,7 @@ def parse_facts(data: dict[str, Any]) -> Facts:
     facts = _parse_list(d.get("facts"), "facts", errors, rejected, MAX_FACTS)
     problems = _parse_list(d.get("problems"), "problems", errors, rejected, MAX_LIST_ITEMS)
     plans = _parse_list(d.get("plans"), "plans", errors, rejected, MAX_LIST_ITEMS)
+    plans_done = _parse_list(d.get("plans_done"), "plans_done", errors, rejected, MAX_LIST_ITEMS)
     if not facts and not any(m.startswith("主要工作") for m in errors):
         dropped = sum(1 for r in rejected if r.field == "facts")
         if dropped:
@@ -330,6 +303,7 @@ def parse_facts(data: dict[str, Any]) -> Facts:
         date=date,
         closing=closing,
         headline_style=headline_style,
+        plans_done=plans_done,
         rejected=rejected,
     )
 
@@ -391,6 +365,9 @@ def facts_from_form(
     topic: str = "",
     length: str | int | None = None,
     date: str = "",
+    closing: bool = False,
+    headline_style: str = "",
+    plans_done: str = "",
 ) -> Facts:
     """Facts from UI form strings: one item per line; blank lines and list markers dropped."""
     return parse_facts(
@@ -405,5 +382,8 @@ def facts_from_form(
             "plans": _split_lines(plans or ""),
             "length": length,
             "date": date or "",
+            "closing": bool(closing),
+            "headline_style": headline_style or "",
+            "plans_done": _split_lines(plans_done or ""),
         }
     )

@@ -19,9 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from drafter.facts import Facts, number_tokens
+from drafter.facts import Facts
 from drafter.guard import CopyIndex, invented_numbers, unsupported_comparisons
 from drafter.kinds import kind_of
+from drafter.numbers import number_tokens
 from drafter.prompts import parts, scaffolding_texts
 from drafter.sentences import sentences
 from drafter.tokenize import tokenize

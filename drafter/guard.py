@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 
 from drafter.draft import PLACEHOLDER_OPEN, Warning
-from drafter.facts import Facts, number_tokens
+from drafter.facts import Facts
 from drafter.kinds import kind_of
+from drafter.numbers import number_tokens
 
 COPY_LIMIT = 40
 _DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*日")

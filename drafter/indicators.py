@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from drafter.facts import number_tokens
 from drafter.gate import _GENERIC_WORDS as GENERIC_WORDS
 from drafter.guard import _DATE as DATE_PATTERN
+from drafter.numbers import number_tokens
 from drafter.tokenize import tokenize
 
 # Verbs that make a sentence a piece of work done (not a greeting, a date line or a notice).
@@ -80,7 +80,7 @@ class Figure:
 
     @property
     def token(self) -> str:
-        """The number as the guard compares numbers (facts.number_tokens)."""
+        """The number as the guard compares numbers (numbers.number_tokens)."""
         return number_tokens(self.raw)[0]
 
     @property

@@ -5,9 +5,10 @@ from __future__ import annotations
 from drafter import compose
 from drafter.draft import PLACEHOLDER_OPEN, Section
 from drafter.errors import UserError
-from drafter.facts import Facts, number_tokens
+from drafter.facts import Facts
 from drafter.genre import active
 from drafter.kinds import kind_of
+from drafter.numbers import number_tokens
 from drafter.sentences import sentences
 
 

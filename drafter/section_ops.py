@@ -1,4 +1,4 @@
-"""Changing a stored draft's section list: add, remove and move a section; move or add a fact.
+"""Changing a stored draft's section list: add, remove, restore and move a section; move or add a fact.
 
 A mixin of `Drafter` (it uses the store, the retriever and the generation run of drafting.py):
 the section list is the user's to shape after drafting, as the outline was before it.
@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 from drafter.draft import Draft, Section, Warning, placeholder, section_name
 from drafter.errors import UserError
-from drafter.facts import MAX_ITEM_CHARS, Facts, looks_like_instruction, number_tokens, strip_bullet
+from drafter.facts import MAX_ITEM_CHARS, Facts, looks_like_instruction, strip_bullet
 from drafter.generation import DraftResult, GenerationReport, planned_from_draft
+from drafter.kinds import KINDS
+from drafter.numbers import number_tokens
 from drafter.outline import Outline, plan_outline
 from drafter.trace import figures_of, sentence_at
 
@@ -52,6 +54,23 @@ class SectionOps:
                 "请先把事实移到其他节，或确认删除。"
             )
         return self.store.remove_section(draft_id, position)
+
+    def restore_section(self: Drafter, draft_id: str, which: int, position: int | None = None) -> Draft:
+        """Put back the `which`-th removed section (0: the last removed), with its history, at
+        `position` (default: where its kind stands in the genre's order)."""
+        draft = self.store.get(draft_id)
+        removed = self.store.removed_sections(draft_id)
+        if not 0 <= which < len(removed):
+            raise UserError(f"没有第 {which + 1} 个删除过的节（这份草稿删除过 {len(removed)} 节）。")
+        if position is None:
+            order = list(KINDS)
+            rank = order.index(removed[which].role) if removed[which].role in order else order.index("body")
+            position = next((i for i, s in enumerate(draft.sections) if s.role in order and order.index(s.role) > rank),
+                            len(draft.sections))
+        if not 0 <= position <= len(draft.sections):
+            raise UserError(f"恢复的一节只能放在第 1 到第 {len(draft.sections) + 1} 节的位置。")
+        self.store.restore_section(draft_id, which, position)
+        return self.store.get(draft_id)
 
     def move_section(self: Drafter, draft_id: str, position: int, new_position: int) -> Draft:
         """Move a section to `new_position` (counted in the list as it is now, from 0)."""

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 
 class SectionList:
-    """insert_section, remove_section, move_section, removed_sections; `self` is a DraftStore."""
+    """insert_section, remove_section, move_section, restore_section, removed_sections; `self`
+    is a DraftStore."""
 
     def insert_section(self: DraftStore, draft_id: str, position: int, section: Section, note: str = "添加一节") -> None:
         """Add `section` at `position` (0 … number of sections); the sections from there move down."""
@@ -70,6 +71,29 @@ class SectionList:
             order.insert(new_position, order.pop(position))
             self._renumber(con, draft_id, {old: new for new, old in enumerate(order) if old != new})
             self._touch(con, draft_id, now)
+
+    def restore_section(self: DraftStore, draft_id: str, which: int, position: int) -> Section:
+        """Put a removed section back at `position`, with its whole history; `which` counts in
+        removed_sections' order (0: the last removed)."""
+        now = _now()
+        with self._write() as con:
+            self._require_draft(con, draft_id)
+            shelves = [r[0] for r in con.execute(
+                "SELECT DISTINCT position FROM section_versions WHERE draft_id=? AND position < 0 ORDER BY position",
+                (draft_id,),
+            )]
+            if not 0 <= which < len(shelves):
+                raise StoreError(f"没有第 {which + 1} 个删除过的节（这份草稿删除过 {len(shelves)} 节）。")
+            count = self._section_count(con, draft_id)
+            if not 0 <= position <= count:
+                raise SectionNotFound(draft_id, position)
+            self._renumber(con, draft_id, {p: p + 1 for p in range(position, count)})
+            con.execute(
+                "UPDATE section_versions SET position=? WHERE draft_id=? AND position=?",
+                (position, draft_id, shelves[which]),
+            )
+            self._touch(con, draft_id, now)
+            return _row_section(self._current(con, draft_id, position))
 
     def removed_sections(self: DraftStore, draft_id: str) -> list[Section]:
         """Sections taken out of the draft, the last removed first (their history stays too)."""

@@ -1,6 +1,6 @@
 """Where each figure of a draft came from: every number in a section's text → the fact behind it.
 
-A figure is an Arabic number as `facts.number_tokens` reads it ("1,200" and "1200" are one
+A figure is an Arabic number as `numbers.number_tokens` reads it ("1,200" and "1200" are one
 value, "95%" keeps its sign), outside dates and list markers (guard.non_figure_spans). It is
 traced to a fact holding the same value: the section's own facts first, then every fact of
 the draft; among several, the one sharing most wording with the figure's sentence. A figure
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from drafter.facts import number_spans, number_tokens
 from drafter.guard import non_figure_spans
+from drafter.numbers import number_spans, number_tokens
 
 # A magnitude word right after a number belongs to the figure as it is read (3.5万, 2亿).
 _MAGNITUDE = re.compile(r"[万亿千百]+")

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from docx import Document
 
-from drafter.facts import load_facts, number_tokens
+from drafter.facts import load_facts
+from drafter.numbers import number_tokens
 from tests.support.corpus_fixtures import (
     cli_env,
     free_port,

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from drafter.facts import load_facts, number_tokens
+from drafter.facts import load_facts
+from drafter.numbers import number_tokens
 from tests.support.corpus_fixtures import cli_env, run_cli, shared_corpus
 from tests.support.fake_llm import FakeLLM, _text_of
 
@@ -124,6 +125,8 @@ def test_draft_with_last_year_offline_carries_the_computed_changes(data_dir: Pat
     body = "".join(s["text"] for s in draft["sections"])
     assert "参保职工1,850人（比上年增加150人，增长8.8%）" in body
     assert "上年提出的“加强班组工会建设，开展优秀班组工会评选”尚未落实" in body  # named as a problem
+    assert "等工作打算，" in draft["sections"][0]["text"]  # the plan carried out, named in the opening
+    assert "开头段会提到" in result.stderr
     assert "与上年总结雷同" in result.stderr
 
 

@@ -17,9 +17,10 @@ from drafter.compose import as_clause
 from drafter.draft import Draft, Section
 from drafter.drafting import Drafter, DraftEvents
 from drafter.errors import UserError
-from drafter.facts import Facts, load_facts, number_tokens
+from drafter.facts import Facts, load_facts
 from drafter.guard import COPY_LIMIT, NOISE, invented_numbers
 from drafter.index import CorpusIndex, open_index
+from drafter.numbers import number_tokens
 from drafter.outline import target_length
 from drafter.retrieve import Retriever
 from drafter.store import DraftStore

@@ -20,10 +20,11 @@ from drafter.compose import as_clause
 from drafter.draft import Draft, Section
 from drafter.drafting import Drafter, DraftEvents, Limits, RevisionNotAccepted
 from drafter.errors import UserError
-from drafter.facts import Facts, load_facts, number_tokens
+from drafter.facts import Facts, load_facts
 from drafter.guard import invented_numbers
 from drafter.index import CorpusIndex, open_index
 from drafter.llm import LLMClient
+from drafter.numbers import number_tokens
 from drafter.retrieve import Retriever
 from drafter.store import DraftStore
 from drafter.write import REVISE_ACTIONS

@@ -15,10 +15,10 @@ from drafter.facts import (
     facts_from_form,
     load_facts,
     looks_like_instruction,
-    number_tokens,
     parse_facts,
     strip_bullet,
 )
+from drafter.numbers import number_tokens
 
 DATA = Path(__file__).parent / "data" / "facts"
 
@@ -483,3 +483,17 @@ def test_bundled_corpus_sentences_are_not_flagged() -> None:
     ]
     assert len(sentences) > 1000
     assert [s for s in sentences if looks_like_instruction(s)] == []
+
+
+def test_last_years_plans_carried_out_are_a_list_field_in_chinese_or_english() -> None:
+    base = {"单位名称": "青山镇总工会", "单位类型": "乡镇工会", "年份": 2025, "主要工作": ["新建工会5家"]}
+    facts = parse_facts({**base, "已落实的上年打算": ["深化工资集体协商", "深化工资集体协商", "  "]})
+    assert facts.plans_done == ["深化工资集体协商"]
+    assert Facts.from_dict(facts.to_dict()).plans_done == ["深化工资集体协商"]
+    assert parse_facts({**base, "plans_done": "推进职工书屋建设\n建设爱心驿站"}).plans_done == ["推进职工书屋建设", "建设爱心驿站"]
+    with pytest.raises(FactsError) as err:
+        parse_facts({**base, "已落实的上年打算": {"a": 1}})
+    assert "已落实的上年打算" in err.value.message
+    form = facts_from_form("青山镇总工会", "乡镇工会", "年度", 2025, "新建工会5家", closing=True,
+                           headline_style="plain", plans_done="深化工资集体协商")
+    assert form.closing and form.headline_style == "plain" and form.plans_done == ["深化工资集体协商"]

@@ -12,11 +12,12 @@ from docx import Document
 from drafter.draft import section_name
 from drafter.drafting import Drafter
 from drafter.export import draft_blocks, export_docx, export_markdown
-from drafter.facts import Facts, load_facts, number_tokens, parse_facts
+from drafter.facts import Facts, load_facts, parse_facts
 from drafter.gate import Expectation, judge
 from drafter.genre import load_genre
 from drafter.kinds import KINDS, kind_of
 from drafter.llm import LLMClient
+from drafter.numbers import number_tokens
 from drafter.outline import plan_outline
 from drafter.resize import offline_resize
 from drafter.sentences import sentence_bodies, sentences
@@ -148,6 +149,40 @@ def test_a_model_closing_goes_through_the_same_gate(
         assert closing.text == GOOD_CLOSING
     else:
         assert "结束语中不应出现数字" in closing.origin_reason and number_tokens(closing.text) == []
+
+
+# ---- last year's plans carried out, named in the opening ---------------------------------------------------------
+def test_the_opening_names_last_years_plans_carried_out_without_their_figures(tmp_path: Path) -> None:
+    facts = load_facts(DATA / "township.yaml")
+    facts.plans_done = ["深化工资集体协商，扩大集体合同覆盖面", "新建职工书屋3个", "继续建设户外劳动者服务站点"]
+    opening = offline_draft(tmp_path, facts).sections[0].text
+    assert "“深化工资集体协商”“建设户外劳动者服务站点”等工作打算" in opening
+    assert "职工书屋" not in opening and "3" not in number_tokens(opening)  # last year's target is not a fact
+    assert opening.endswith("总结如下：")
+    facts.plans_done = ["新建职工书屋3个"]  # nothing figure-free to quote: named as a whole
+    assert "各项工作打算" in offline_draft(tmp_path, facts).sections[0].text
+    facts.plans_done = []
+    assert "打算" not in offline_draft(tmp_path, facts).sections[0].text
+
+
+def test_a_model_opening_that_leaves_the_plans_out_gets_them_before_the_hand_over(
+    tmp_path: Path, fake_llm: FakeLLM
+) -> None:
+    facts = load_facts(DATA / "township.yaml")
+    facts.plans_done = ["深化工资集体协商，扩大集体合同覆盖面"]
+    opening_text = ("2025年，在镇党委、政府和上级工会的正确领导下，我们坚持以职工为中心，团结动员广大职工，"
+                    "围绕中心、服务大局，扎实推进各项工会工作，充分发挥工会组织的桥梁纽带作用。现将一年来的工会工作总结如下：")
+
+    def responder(request: dict[str, Any]) -> str:
+        user = _text_of(request["messages"][-1]["content"])
+        return opening_text if "开头段" in user else "好"
+
+    fake_llm.responder = responder
+    llm = LLMClient(fake_llm.base_url, "test-key", "fake-model", timeout=5.0, max_retries=0)
+    opening = Drafter(None, DraftStore(tmp_path / "drafts.sqlite3"), llm=llm).draft(facts).draft.sections[0]
+    assert opening.origin == "llm", opening.origin_reason
+    assert "“深化工资集体协商”等工作打算" in opening.text
+    assert opening.text.index("等工作打算") < opening.text.index("现将") and opening.text.endswith("总结如下：")
 
 
 # ---- one sentence splitter ------------------------------------------------------------------------------------

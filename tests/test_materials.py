@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from drafter.extract import Candidate, ModelReport, extract, extract_offline, merge_candidates
-from drafter.facts import number_tokens
 from drafter.indicators import figures_in
 from drafter.llm import LLMClient
 from drafter.materials import MaterialError, read_material, read_materials
+from drafter.numbers import number_tokens
 from tests.support.fake_llm import FakeLLM, _text_of
 
 DATA = Path(__file__).parent / "data" / "materials"

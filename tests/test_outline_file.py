@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from drafter.drafting import Drafter
-from drafter.facts import Facts, load_facts, number_tokens
+from drafter.facts import Facts, load_facts
+from drafter.numbers import number_tokens
 from drafter.outline import Outline, PlannedSection, plan_outline
 from drafter.outline_file import (
     OutlineError,

@@ -14,7 +14,8 @@ import pytest
 from drafter.draft import Draft, Section, Signoff
 from drafter.drafting import Drafter
 from drafter.errors import UserError
-from drafter.facts import load_facts, number_tokens
+from drafter.facts import load_facts
+from drafter.numbers import number_tokens
 from drafter.store import DraftNotFound, DraftStore, SectionLocked, SectionNotFound, StoreError
 from tests.support.corpus_fixtures import cli_env, run_cli, shared_corpus
 
@@ -70,6 +71,15 @@ def test_insert_then_remove_keeps_the_removed_text(store: DraftStore) -> None:
     assert store.save_draft(draft) == [1]
     with pytest.raises(SectionNotFound):  # a removed section cannot be reached by position
         store.undo(did, -1)
+    # put back: with its history, where asked; the other removed one stays removed
+    back = store.restore_section(did, 1, 3)
+    assert back.text == "乙的正文。" and headings(store, did) == ["", "新", "丙", "乙"]
+    assert [v["text"] for v in store.history(did, 3)] == ["乙的正文。"]
+    assert [s.heading for s in store.removed_sections(did)] == ["甲"]
+    with pytest.raises(StoreError, match="没有第 2 个删除过的节"):
+        store.restore_section(did, 1, 0)
+    with pytest.raises(SectionNotFound):
+        store.restore_section(did, 0, 9)
 
 
 def test_locks_and_owners_hold(store: DraftStore) -> None:
@@ -160,6 +170,13 @@ def test_add_and_remove_section_guard_the_facts(drafter: Drafter) -> None:
     assert drafter.store.removed_sections(draft.id)[0].heading == removed.heading
     moved = drafter.move_section(draft.id, 1, 2)
     assert moved.sections[2].heading == final.sections[1].heading
+    # restored where a work section stands (before the problems), its text and facts intact
+    restored = drafter.restore_section(draft.id, 0)
+    at = next(i for i, s in enumerate(restored.sections) if s.heading == removed.heading)
+    assert restored.sections[at + 1].role == "problems" and restored.sections[at].text == removed.text
+    assert drafter.store.removed_sections(draft.id) == []
+    with pytest.raises(UserError, match="没有第 1 个删除过的节"):
+        drafter.restore_section(draft.id, 0)
 
 
 # ---- the CLI -------------------------------------------------------------------------------------
@@ -191,6 +208,11 @@ def test_cli_section_commands(tmp_path_factory: pytest.TempPathFactory, tmp_path
     assert r.returncode == 0 and "抓文化" in r.stdout
     headings_now = [s.heading for s in store.get(did).sections]
     assert headings_now[1] == "抓阵地，建设职工之家" and len(headings_now) == len(before)
+    r = run_cli(["section", "restore", did, "--at", str(culture)], env)
+    assert r.returncode == 0 and f"放在第 {culture} 节" in r.stderr, r.stderr
+    assert "抓文化" in store.get(did).sections[culture - 1].heading
+    r = run_cli(["section", "remove", did, "--section", str(culture), "--force"], env)
+    assert r.returncode == 0, r.stderr
 
     # bad input: Chinese, exit 2, no traceback
     for args, words in (
@@ -198,6 +220,7 @@ def test_cli_section_commands(tmp_path_factory: pytest.TempPathFactory, tmp_path
         (["section", "remove", did, "--section", "2"], "含有"),
         (["section", "add-fact", did, "--section", "2", "--figure", "4321"], "没有数字"),
         (["section", "add", "000000000000", "--heading", "x"], "找不到草稿"),
+        (["section", "restore", did, "--removed", "5"], "没有第 5 个删除过的节"),
     ):
         r = run_cli(args, env)
         assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)

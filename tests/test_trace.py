@@ -12,7 +12,8 @@ import pytest
 from drafter.draft import WARNING_LABELS
 from drafter.drafting import Drafter
 from drafter.errors import UserError
-from drafter.facts import load_facts, number_tokens
+from drafter.facts import load_facts
+from drafter.numbers import number_tokens
 from drafter.store import DraftStore
 from drafter.trace import Figure, figures_of, sentence_at
 from tests.support.corpus_fixtures import cli_env, run_cli, shared_corpus

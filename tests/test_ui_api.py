@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from gradio_client import Client, handle_file
 
-from drafter.facts import number_tokens
+from drafter.numbers import number_tokens
 from drafter.store import DraftStore
+from drafter.ui.form import FIELD_ORDER
 from tests.support.fake_llm import FakeLLM, _text_of
 from tests.support.ui_app import (
     RunningApp,
@@ -104,8 +105,22 @@ def test_api_lists_the_named_endpoints(client: Client) -> None:
         assert f"/{name}" in names
 
 
+def test_the_more_options_reach_the_draft(app: RunningApp, client: Client) -> None:
+    """结束语, 标题样式 and the plans carried out: from the form (and from an imported file) to the draft."""
+    values = dict(zip(FIELD_ORDER, client.predict(api_name="/sample_facts"), strict=False))
+    assert values["closing"] is False and values["headline_style"] == "parallel" and values["plans_done"] == ""
+    values.update(unit_name="云杉湾街道总工会", closing=True, headline_style="plain", plans_done="深化工资集体协商，扩大覆盖面")
+    errors, _live, draft_id, notice = client.predict(*(values[k] for k in FIELD_ORDER), api_name="/generate")
+    assert errors == "" and draft_id, notice
+    draft = client.predict(draft_id, api_name="/get_draft")
+    roles = [s["role"] for s in draft["sections"]]
+    assert roles[-1] == "closing"
+    assert all("，" not in s["heading"] for s in draft["sections"] if s["role"] == "body")  # 主题式
+    assert "“深化工资集体协商”等工作打算" in draft["sections"][0]["text"]
+
+
 def test_generate_revise_lock_regenerate_undo(app: RunningApp, client: Client) -> None:
-    form = list(client.predict(api_name="/sample_facts"))[:10]
+    form = list(client.predict(api_name="/sample_facts"))[:len(FIELD_ORDER)]
     assert form[0] and "金秋助学" in form[5]
     form[0] = "云杉街道总工会"
     errors, _live, draft_id, notice = client.predict(*form, api_name="/generate")
@@ -147,7 +162,7 @@ def test_generate_revise_lock_regenerate_undo(app: RunningApp, client: Client) -
 
 
 def test_generate_streams_section_by_section(llm: FakeLLM, client: Client) -> None:
-    form = list(client.predict(api_name="/sample_facts"))[:10]
+    form = list(client.predict(api_name="/sample_facts"))[:len(FIELD_ORDER)]
     llm.tokens_per_second, llm.chars_per_token = 150, 2  # slow enough to see the stream
     try:
         job = client.submit(*form, api_name="/generate")
@@ -176,13 +191,21 @@ def test_generate_reports_validation_problems(client: Client) -> None:
     assert "专项总结请填写专题" in errors
 
 
-def test_import_facts_fills_the_form(client: Client) -> None:
+def test_import_facts_fills_the_form(client: Client, tmp_path: Path) -> None:
     values = client.predict(handle_file(str(FACTS / "township.yaml")), api_name="/import_facts")
-    assert values[0] == "青山镇总工会" and values[3] == 2025
-    assert "金秋助学" in values[5] and len(values[5].splitlines()) == 7
-    assert values[8] == "2500" and "已从 township.yaml 导入" in values[11]
+    form, errors, notice = dict(zip(FIELD_ORDER, values, strict=False)), values[len(FIELD_ORDER)], values[-1]
+    assert form["unit_name"] == "青山镇总工会" and form["year"] == 2025
+    assert "金秋助学" in form["facts"] and len(form["facts"].splitlines()) == 7
+    assert form["length"] == "2500" and "已从 township.yaml 导入" in notice and errors == ""
+    assert form["closing"] is False and form["headline_style"] == "parallel"
     bad = client.predict(handle_file(str(FACTS / "invalid.yaml")), api_name="/import_facts")
-    assert "请先修改" in bad[10]
+    assert "请先修改" in bad[len(FIELD_ORDER)]
+    # the more options travel with an imported file (they used to be dropped)
+    more = tmp_path / "facts.yaml"
+    more.write_text((FACTS / "township.yaml").read_text(encoding="utf-8")
+                    + "\n结束语: 是\n标题样式: 主题式\n已落实的上年打算:\n  - 深化工资集体协商\n", encoding="utf-8")
+    form = dict(zip(FIELD_ORDER, client.predict(handle_file(str(more)), api_name="/import_facts"), strict=False))
+    assert form["closing"] is True and form["headline_style"] == "plain" and form["plans_done"] == "深化工资集体协商"
 
 
 def test_search_with_filters(client: Client) -> None:
@@ -298,7 +321,7 @@ def test_app_py_with_login(tmp_path: Path) -> None:
 def test_the_model_floor_in_the_ui(llm: FakeLLM, client: Client) -> None:
     """A model answer the gate refuses: the draft keeps the faithful text, the notice counts the
     fallbacks and names the cause, each card says who wrote it, and a refused revision stores nothing."""
-    form = list(client.predict(api_name="/sample_facts"))[:10]
+    form = list(client.predict(api_name="/sample_facts"))[:len(FIELD_ORDER)]
     responder = llm.responder
 
     def html_for_problems(request: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from drafter.facts import number_tokens
+from drafter.numbers import number_tokens
 from drafter.store import DraftStore
 from tests.support.browser import Journey, draft_id_from, playwright_or_skip
 from tests.support.ui_app import running_app, ui_settings
@@ -187,10 +187,10 @@ def test_shape_outline_draft_and_trace_figures(browser: Any, tmp_path: Path, sho
         page.click("#btn-draft-outline")
         page.wait_for_function("() => /[?&]draft=/.test(location.search)")
         draft_id = draft_id_from(page.url)
-        draft = store.get(draft_id)
-        n = len(draft.sections)
+        n = len(store.get(draft_id).sections)  # the outline's sections are stored before they are written
         j.wait_cards(n)
         j.wait_notice("初稿已生成")
+        draft = store.get(draft_id)  # read once written (read earlier, its texts may still be empty)
         assert [s.heading for s in draft.sections[1:]] == shaped
         assert fact in draft.sections[2].facts
         assert set(number_tokens(fact)) <= set(number_tokens(draft.sections[2].text))

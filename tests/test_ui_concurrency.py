@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
-from drafter.facts import number_tokens
+from drafter.numbers import number_tokens
 from drafter.store import DraftStore
 from tests.support.fake_llm import FakeLLM
 from tests.support.ui_app import (

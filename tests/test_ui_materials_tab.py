@@ -6,12 +6,14 @@ from pathlib import Path
 
 from drafter.app.service import DrafterService
 from drafter.ui.materials_tab import (
+    MATERIAL_FIELDS,
     build_materials_tab,
     drop_unchecked,
     extract_rows,
     fill_form,
     follow_up_tables,
     merge_checked,
+    write_comparison,
 )
 from tests.support.ui_app import ui_settings
 
@@ -58,13 +60,31 @@ def test_follow_up_tables_from_the_form(tmp_path: Path) -> None:
     data = yaml.safe_load(facts)
     plans, changes, notice = follow_up_tables(
         service(tmp_path), str(DATA / "上年总结2023.txt"), data["unit_name"], data["unit_type"], "年度", 2024,
-        "\n".join(data["facts"]), "\n".join(data["problems"]), "\n".join(data["plans"]),
+        "\n".join(data["facts"]), "\n".join(data["problems"]), "\n".join(data["plans"]), "",
     )
     assert [p[1][:4] for p in plans] == ["部分落实", "已落实", "未见落实", "未见落实"]
     assert ["参保率", "92%", "96%", "提高4.0个百分点"] == next(c for c in changes if c[0] == "参保率")[:4]
     assert "没有对应的下一步打算" in notice
-    _, _, bad = follow_up_tables(service(tmp_path), None, "", "", "", None, "", "", "")
+    _, _, bad = follow_up_tables(service(tmp_path), None, "", "", "", None, "", "", "", "")
     assert "请先上传" in bad
+
+
+def test_the_comparison_is_written_into_the_form(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load((DATA / "facts_2024.yaml").read_text(encoding="utf-8"))
+    form = [data["unit_name"], data["unit_type"], "年度", 2024, "\n".join(data["facts"]), "\n".join(data["problems"]),
+            "\n".join(data["plans"]), ""]
+    facts, problems, plans_done, notice = write_comparison(service(tmp_path), str(DATA / "上年总结2023.txt"), *form)
+    assert any("参保职工1,850人（比上年增加150人，增长8.8%）" in f for f in facts.splitlines())
+    assert "上年提出的“加强班组工会建设，开展优秀班组工会评选”尚未落实" in problems.splitlines()
+    assert len(plans_done.splitlines()) == 1 and "已写入事实表" in notice
+    # written once: a second click with the written form adds nothing more
+    again = write_comparison(service(tmp_path), str(DATA / "上年总结2023.txt"), *form[:4], facts, problems,
+                             form[6], plans_done)
+    assert again[0] == facts and again[1] == problems and again[2] == plans_done
+    missing = write_comparison(service(tmp_path), None, *form)
+    assert "请先上传" in missing[3]
 
 
 def test_the_tab_mounts_with_one_call(tmp_path: Path) -> None:
@@ -72,8 +92,8 @@ def test_the_tab_mounts_with_one_call(tmp_path: Path) -> None:
 
     with gr.Blocks() as demo:
         with gr.Tab("起草总结"):
-            form = {name: gr.Textbox() for name in ("unit_name", "unit_type", "period", "facts", "problems", "plans")}
-            year = gr.Number(value=2024)
+            form = {name: gr.Textbox() for name in MATERIAL_FIELDS if name != "year"}
+            form["year"] = gr.Number(value=2024)
         with gr.Tab("从素材提取"):
-            build_materials_tab(service(tmp_path), year=year, **form)
+            build_materials_tab(service(tmp_path), form)
     assert any(getattr(b, "elem_id", None) == "m-table" for b in demo.blocks.values())

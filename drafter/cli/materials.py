@@ -111,24 +111,18 @@ def compare(args: argparse.Namespace, service: DrafterService) -> int:
 
 
 def with_last_year(service: DrafterService, facts: Facts, path: str | None) -> tuple[Facts, LastYear | None]:
-    """For `draft --last-year`: the facts with each computed change written after its figure (and
-    last year's plans no fact carried out named as problems), and the parsed summary."""
+    """For `draft --last-year`: the facts with the comparison applied (compare.apply_comparison),
+    and the parsed summary."""
     if not path:
         return facts, None
-    from drafter.compare import with_changes
+    from drafter.compare import apply_comparison
 
     last = service.read_last_year(path)
     result = service.compare(facts, last)
-    for c in result.changes:
-        say(f"同比（程序计算）：{c.indicator} {c.change}　算式：{c.text}")
-    not_done = [f"上年提出的“{p.plan}”尚未落实" for p in result.plans if p.status == "none"]
-    for item in not_done:
-        say(f"提示：没有找到落实这条上年打算的事实，已写入存在问题（如已落实，请补充事实）：{item}")
-    for w in result.warnings:
-        say(f"提示：{w}")
-    facts.facts = with_changes(facts.facts, result.changes)
-    facts.problems = facts.problems + [n for n in not_done if n not in facts.problems]
-    return facts, last
+    updated, notes = apply_comparison(facts, result)
+    for line in [*notes, *result.warnings]:
+        say(line if line.startswith("同比") else f"提示：{line}")
+    return updated, last
 
 
 def report_last_year_reuse(draft: Draft, last: LastYear | None) -> None:

@@ -1,5 +1,5 @@
 """`drafter outline` (the planned outline as a file the user edits, then `draft --outline`) and
-`drafter section …` (add, remove, move a section of a stored draft; move or add a fact)."""
+`drafter section …` (add, remove, restore, move a section of a stored draft; move or add a fact)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,9 @@ def register(sub: Any) -> None:
     q.add_argument("--figure", help="数字，如 88（加入它所在的句子）")
     q.add_argument("--text", help="要加入的事实原文")
     action("removed", "查看删除过的节", numbered=False)
+    q = action("restore", "恢复一个删除过的节（连同修改历史）", numbered=False)
+    q.add_argument("--removed", type=int, default=1, help="第几个删除过的节（按 drafter section removed 的编号，默认 1：最后删除的）")
+    q.add_argument("--at", type=int, help="放在第几节（默认按体裁顺序放回原类节的位置）")
 
 
 def outline(args: argparse.Namespace, service: DrafterService) -> int:
@@ -98,6 +101,12 @@ def section(args: argparse.Namespace, service: DrafterService) -> int:
         else:
             added = service.add_fact(ADMIN, did, args.section - 1, args.text)
         say(f"已加入事实：{added.facts[-1]}")
+    elif args.action == "restore":
+        restored = service.removed_sections(ADMIN, did)
+        draft = service.restore_section(ADMIN, did, args.removed - 1, None if args.at is None else args.at - 1)
+        heading = restored[args.removed - 1].heading or "开头段"
+        at = next(i for i, s in enumerate(draft.sections, 1) if s.heading == restored[args.removed - 1].heading)
+        say(f"已恢复“{heading}”，放在第 {at} 节，现共 {len(draft.sections)} 节。")
     else:  # removed
         sections = service.removed_sections(ADMIN, did)
         if not sections:

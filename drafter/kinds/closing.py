@@ -8,9 +8,10 @@ any), and no hand-over (that is the opening's).
 from __future__ import annotations
 
 from drafter import compose
-from drafter.facts import Facts, number_tokens
+from drafter.facts import Facts
 from drafter.genre import Genre
 from drafter.kinds.base import Context, SectionKind
+from drafter.numbers import number_tokens
 from drafter.outline import PlannedSection
 from drafter.phrases import adapt
 from drafter.sentences import sentences

@@ -17,6 +17,7 @@ from drafter.outline import PlannedSection
 from drafter.phrases import adapt
 
 _HAND_OVER_END = re.compile(r"如下[：:。]?$")
+PLAN_NAME_CHARS = 16  # compare.REUSE_LIMIT is 20: a quote this short is a phrase, not 雷同
 
 
 class Opening(SectionKind):
@@ -25,7 +26,7 @@ class Opening(SectionKind):
     short = "开头"
     carries_items = False
     sums_up = True
-    phrase_parts = ("stance", "role", "extra")
+    phrase_parts = ("stance", "role", "extra", "plans_done")
 
     def share(self, facts: Facts, total: int) -> int:
         return max(int(0.08 * total), 150)
@@ -38,8 +39,13 @@ class Opening(SectionKind):
         return compose_opening(ctx.facts, bodies, ctx.planned.target_chars)
 
     def finish(self, text: str, facts: Facts) -> str:
-        """One paragraph ending with the genre's hand-over (a model may split it or leave it out)."""
-        return _with_hand_over(_one_paragraph(text), facts)
+        """One paragraph naming last year's plans carried out and ending with the genre's
+        hand-over (a model may split it, or leave either out)."""
+        text = _with_hand_over(_one_paragraph(text), facts)
+        said = plans_done_sentence(facts)
+        if said and not any(f"“{name}”" in text for name in plan_names(facts.plans_done)):
+            text = self.insert_expansion(text, said)
+        return text
 
     def expand_phrases(self, genre: Genre) -> tuple[str, ...]:
         return genre.section_phrases["opening"]["extra"]
@@ -64,6 +70,8 @@ def compose_opening(facts: Facts, body_sections: Sequence[PlannedSection], targe
         f"坚持以职工为中心，团结动员广大职工，扎实推进{_subject(facts)}。"
     ]
     parts.append(compose.pick(phrases["stance"], seed + "stance", 1)[0] + compose.pick(phrases["role"], seed + "role", 1)[0])
+    if facts.plans_done:
+        parts.append(plans_done_sentence(facts))
     headlines = [*(t.headline for t in genre.topics.values()), *(t.second_headline for t in genre.topics.values()),
                  *(f.headline for f in genre.families.values())]
     plain = {h for table in headlines for h in table.values() if "，" not in h}  # 职工帮扶工作 …
@@ -80,6 +88,30 @@ def compose_opening(facts: Facts, body_sections: Sequence[PlannedSection], targe
         length += len(sentence)
     parts.append(closing)
     return adapt("".join(parts), facts.unit_type)
+
+
+def plan_names(plans: Sequence[str], most: int = 3) -> list[str]:
+    """Last year's plans as short names to quote: the first clause without a figure (a target
+    figure of last year is not this year's fact), at most PLAN_NAME_CHARS characters (a longer
+    quote would be 与上年总结雷同); plans with no such clause are not quoted."""
+    names: list[str] = []
+    for plan in plans:
+        clauses = [c.strip() for c in re.split(r"[，,；;。、]", plan) if c.strip()]
+        name = next((c for c in clauses if not re.search(r"\d", c)), "")
+        name = re.sub(r"^(继续|进一步|着力|大力|切实|认真)", "", name)[:PLAN_NAME_CHARS]
+        if len(name) >= 4 and name not in names:
+            names.append(name)
+    return names[:most]
+
+
+def plans_done_sentence(facts: Facts) -> str:
+    """'对照上年总结提出的“…”“…”等工作打算，我们逐项抓好落实。' ("" without confirmed plans)."""
+    if not facts.plans_done:
+        return ""
+    names = plan_names(facts.plans_done)
+    quoted = "".join(f"“{n}”" for n in names) if names else "各项"
+    template = compose.pick(active().section_phrases["opening"]["plans_done"], facts.union_name + "plans_done", 1)[0]
+    return adapt(template.format(plans=quoted).replace("各项等", "各项"), facts.unit_type)
 
 
 def hand_over(facts: Facts) -> str:

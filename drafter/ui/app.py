@@ -29,7 +29,7 @@ from drafter.ui.common import Page, owner_of
 from drafter.ui.corpus_page import build_corpus_page
 from drafter.ui.form import FIELD_ORDER, build_form, wire_form
 from drafter.ui.generation import build_draft_area, wire_generation
-from drafter.ui.materials_tab import build_materials_tab
+from drafter.ui.materials_tab import MATERIAL_FIELDS, build_materials_tab
 from drafter.ui.mine import build_mine, wire_mine
 from drafter.ui.outline_step import build_outline_step, wire_outline_step
 from drafter.ui.session import Session, wire_session
@@ -86,10 +86,6 @@ def _browser_secret(settings: Settings) -> str:
     return value
 
 
-# The form fields the materials tab fills (candidates) and reads (the plan follow-up).
-MATERIAL_FIELDS = ("unit_name", "unit_type", "period", "year", "facts", "problems", "plans")
-
-
 def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlocks:
     """The whole app. `backend` may be passed in (tests); by default it is created and started."""
     backend = (backend or Backend(settings)).start()
@@ -118,7 +114,7 @@ def build_ui(settings: Settings, backend: Backend | None = None) -> DrafterBlock
                         area = build_draft_area()
                         build_cards(page)
             with gr.Tab("从素材提取", id="materials"):
-                build_materials_tab(backend.service, **{key: form.fields[FIELD_ORDER.index(key)] for key in MATERIAL_FIELDS})
+                build_materials_tab(backend.service, {key: form.fields[FIELD_ORDER.index(key)] for key in MATERIAL_FIELDS})
             with gr.Tab("我的草稿", id="mine"):
                 mine = build_mine()
             with gr.Tab("范文库", id="corpus"):

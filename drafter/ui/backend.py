@@ -96,6 +96,9 @@ def form_from_facts(facts: Facts) -> dict[str, Any]:
         "plans": "\n".join(facts.plans),
         "length": str(facts.length) if facts.length else "",
         "date": facts.date,
+        "closing": facts.closing,
+        "headline_style": facts.headline_style,
+        "plans_done": "\n".join(facts.plans_done),
     }
 
 

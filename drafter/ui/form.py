@@ -17,6 +17,7 @@ from drafter.facts import (
     facts_from_form,
     load_facts,
 )
+from drafter.genre import DEFAULT_STYLE, active
 from drafter.ui import render
 from drafter.ui.backend import SAMPLE_FORM, form_from_facts
 from drafter.ui.common import default_year, length_value, year_value
@@ -31,7 +32,10 @@ LENGTH_CHOICES = [
 # The form's fields, in the order of the generate endpoint's inputs and of facts_from_form's
 # keyword names.
 FIELD_ORDER = ("unit_name", "unit_type", "period", "year", "topic", "facts", "problems", "plans",
-               "length", "date")
+               "length", "date", "closing", "headline_style", "plans_done")
+# What a field shows when the values to fill leave it out (e.g. facts saved by an older version).
+FIELD_DEFAULTS: dict[str, Any] = {"length": "自动", "closing": False, "headline_style": DEFAULT_STYLE,
+                                  "plans_done": ""}
 
 
 @dataclass
@@ -45,7 +49,7 @@ class FactsForm:
 
     def fill(self, values: dict[str, Any]) -> dict[Any, Any]:
         """The fields set to `values` (form_from_facts' keys)."""
-        filled = {**values, "length": values.get("length") or "自动"}
+        filled = {key: values.get(key) or FIELD_DEFAULTS.get(key, values.get(key)) for key in FIELD_ORDER}
         return {field: filled[key] for key, field in zip(FIELD_ORDER, self.fields, strict=True)}
 
     def fill_from(self, draft: Draft | None) -> dict[Any, Any]:
@@ -62,6 +66,7 @@ def parse_form(values: list[Any] | tuple[Any, ...]) -> Facts:
     return facts_from_form(
         v["unit_name"], v["unit_type"] or "", v["period"] or "", year_value(v["year"]), v["facts"],
         v["problems"], v["plans"], v["topic"], length_value(v["length"]), v["date"],
+        bool(v["closing"]), v["headline_style"] or "", v["plans_done"] or "",
     )
 
 
@@ -90,6 +95,14 @@ def build_form() -> FactsForm:
     plans = gr.Textbox(label=f"{label['plans']}（每行一条，可不填）", lines=3, max_lines=12, elem_id="f-plans")
     date = gr.Textbox(label=f"{label['date']}（可不填）", placeholder="如 2025年12月31日；不填则按总结期间自动确定",
                       elem_id="f-date")
+    with gr.Accordion("更多选项（结束语、标题样式、上年打算落实）", open=False, elem_id="f-more"):
+        closing = gr.Checkbox(value=False, label=f"文末加{label['closing']}（一段简短的收尾）", elem_id="f-closing")
+        headline_style = gr.Radio([(name, key) for key, name in active().headline_styles.items()],
+                                  value=DEFAULT_STYLE, label=label["headline_style"], elem_id="f-headline-style")
+        plans_done = gr.Textbox(
+            value="", label=f"{label['plans_done']}（每行一条，可不填；开头段会写“对照上年打算逐项落实”）", lines=2, max_lines=8,
+            placeholder="如：深化工资集体协商\n“从素材提取”页对照上年总结后可一键填入", elem_id="f-plans-done",
+        )
     errors = gr.HTML("", elem_id="form-errors", elem_classes="msg")
     with gr.Row():
         sample_btn = gr.Button("填入示例", size="md", elem_id="btn-sample")
@@ -98,7 +111,8 @@ def build_form() -> FactsForm:
     with gr.Row():
         outline_btn = gr.Button("生成提纲（先看结构）", size="lg", elem_id="btn-outline")
         generate_btn = gr.Button("生成初稿", variant="primary", size="lg", elem_id="btn-generate")
-    return FactsForm([unit_name, unit_type, period, year, topic, facts, problems, plans, length, date],
+    return FactsForm([unit_name, unit_type, period, year, topic, facts, problems, plans, length, date, closing,
+                      headline_style, plans_done],
                      errors, sample_btn, import_btn, outline_btn, generate_btn)
 
 

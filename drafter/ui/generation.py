@@ -177,12 +177,13 @@ def wire_generation(page: Page, area: DraftArea, form: FactsForm) -> None:
     outputs = area.generate_outputs(page, form)
 
     def generate(unit_name: str, unit_type: str, period: str, year: Any, topic: str, facts: str,
-                 problems: str, plans: str, length: Any, date: str,
-                 request: gr.Request) -> Iterator[dict[Any, Any]]:
+                 problems: str, plans: str, length: Any, date: str, closing: bool, headline_style: str,
+                 plans_done: str, request: gr.Request) -> Iterator[dict[Any, Any]]:
         """Validate the form, then stream the draft as it is written (outputs: errors, live view,
         draft id, notice)."""
         try:
-            parsed = parse_form([unit_name, unit_type, period, year, topic, facts, problems, plans, length, date])
+            parsed = parse_form([unit_name, unit_type, period, year, topic, facts, problems, plans, length, date,
+                                 closing, headline_style, plans_done])
         except FactsError as exc:
             yield {form.errors: render.form_errors(exc.messages), area.live: gr.update(visible=False),
                    page.notice_box: render.notice("表单还有需要修改的地方，见事实表单中的红框。", "warn")}

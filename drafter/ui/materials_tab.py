@@ -12,9 +12,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drafter.compare import STATUS_LABELS
+from drafter.compare import STATUS_LABELS, Comparison, apply_comparison
 from drafter.errors import DrafterError
-from drafter.facts import FactsError, facts_from_form
+from drafter.facts import Facts, FactsError, facts_from_form
 from drafter.materials import MATERIAL_SUFFIXES
 from drafter.ui import render
 
@@ -25,6 +25,8 @@ COLUMNS = ["采用", "事实（可直接修改）", "主题", "出处", "数字�
 PLAN_COLUMNS = ["上年打算", "落实情况", "相关事实"]
 CHANGE_COLUMNS = ["指标", "上年", "今年", "变化", "算式（程序计算）"]
 Row = list[Any]
+# The fact form's fields the tab fills (candidates, the comparison) and reads (the follow-up).
+MATERIAL_FIELDS = ("unit_name", "unit_type", "period", "year", "facts", "problems", "plans", "plans_done")
 
 
 def _paths(files: Any) -> list[Path]:
@@ -107,28 +109,61 @@ def fill_form(table: Any, current: str) -> tuple[str, str]:
         f"已填入 {len(added)} 条到“主要工作和数据”，请到“起草总结”页核对。", "ok")
 
 
-def follow_up_tables(
-    service: DrafterService, last_file: Any, unit_name: str, unit_type: str, period: str, year: Any, facts: str, problems: str, plans: str,
-) -> tuple[list[Row], list[Row], str]:
-    """Last year's summary against the form's facts: plan follow-up rows, change rows, notices."""
+def _compared(service: DrafterService, last_file: Any, form: dict[str, Any]) -> tuple[Facts, Comparison] | str:
+    """Last year's summary against the form's facts, or the notice saying what is missing."""
     paths = _paths(last_file)
     if not paths:
-        return [], [], render.notice("请先上传上年总结。", "warn")
+        return render.notice("请先上传上年总结。", "warn")
     try:
         last = service.read_last_year(paths[0])
     except DrafterError as exc:
-        return [], [], render.notice(exc.message, "error")
+        return render.notice(exc.message, "error")
     try:
-        this_year = facts_from_form(unit_name or "本单位", unit_type or "基层工会", period or "", _year(year),
-                                    facts, problems, plans)
+        this_year = facts_from_form(form["unit_name"] or "本单位", form["unit_type"] or "基层工会", form["period"] or "",
+                                    _year(form["year"]), form["facts"], form["problems"], form["plans"],
+                                    plans_done=form.get("plans_done") or "")
     except FactsError as exc:
-        return [], [], render.form_errors(exc.messages)
-    result = service.compare(this_year, last)
+        return render.form_errors(exc.messages)
+    return this_year, service.compare(this_year, last)
+
+
+def follow_up_tables(service: DrafterService, last_file: Any, *values: Any) -> tuple[list[Row], list[Row], str]:
+    """Last year's summary against the form's facts (MATERIAL_FIELDS): plan follow-up rows,
+    change rows, notices."""
+    compared = _compared(service, last_file, dict(zip(MATERIAL_FIELDS, values, strict=True)))
+    if isinstance(compared, str):
+        return [], [], compared
+    _facts, result = compared
     plan_rows = [[p.plan, STATUS_LABELS[p.status] + (f"（{p.note}）" if p.note else ""), "；".join(p.facts[:3])]
                  for p in result.plans]
     change_rows = [[c.indicator, c.last + c.unit, c.this + c.unit, c.change, c.text] for c in result.changes]
     notes = [f"上年总结中找到 {len(result.plans)} 条打算、{len(result.changes)} 项可比数据。", *result.warnings]
     return plan_rows, change_rows, "".join(render.notice(n, "warn" if i else "info") for i, n in enumerate(notes))
+
+
+def write_comparison(service: DrafterService, last_file: Any, *values: Any) -> tuple[Any, Any, Any, str]:
+    """对照结果写入事实表: the computed changes into 主要工作, plans no fact carried out into
+    存在问题, plans carried out into 已落实的上年打算 (compare.apply_comparison, as `draft --last-year`)."""
+    form = dict(zip(MATERIAL_FIELDS, values, strict=True))
+    compared = _compared(service, last_file, form)
+    if isinstance(compared, str):
+        return gr_skip(), gr_skip(), gr_skip(), compared
+    this_year, result = compared
+    updated, notes = apply_comparison(this_year, result)
+    if not notes:
+        return gr_skip(), gr_skip(), gr_skip(), render.notice("没有需要写入的对照结果。", "info")
+    summary = (f"已写入事实表：{sum(1 for n in notes if n.startswith('同比'))} 项同比变化、"
+               f"{len(updated.plans_done) - len(this_year.plans_done)} 条已落实的上年打算、"
+               f"{len(updated.problems) - len(this_year.problems)} 条未落实的打算（写入存在问题）。"
+               "请到“起草总结”页核对（已落实的上年打算在“更多选项”里）。")
+    return ("\n".join(updated.facts), "\n".join(updated.problems), "\n".join(updated.plans_done),
+            render.notice(summary, "ok"))
+
+
+def gr_skip() -> Any:
+    import gradio as gr
+
+    return gr.skip()
 
 
 def _year(value: Any) -> Any:
@@ -138,11 +173,10 @@ def _year(value: Any) -> Any:
         return value
 
 
-def build_materials_tab(service: DrafterService, *, unit_name: Any, unit_type: Any, period: Any, year: Any, facts: Any,
-                        problems: Any, plans: Any) -> None:
+def build_materials_tab(service: DrafterService, fields: dict[str, Any]) -> None:
     """Lay out the tab's components and wire them; call inside `with gr.Tab("从素材提取"):`.
-    The arguments are the fact form's components: 填入事实表 writes `facts`, and the follow-up
-    reads them all."""
+    `fields` holds the fact form's components named in MATERIAL_FIELDS: 填入事实表 writes
+    facts, the follow-up reads them all, 对照结果写入事实表 writes facts, problems, plans_done."""
     import gradio as gr
 
     gr.Markdown("上传本年度的工作台账、活动简报、上报材料，程序找出带数字的工作事项并注明出处。"
@@ -160,7 +194,9 @@ def build_materials_tab(service: DrafterService, *, unit_name: Any, unit_type: A
     gr.Markdown("#### 对照上年总结")
     last_file = gr.File(label="上年总结（.docx/.txt/.md 或本工具导出的 .json）",
                         file_types=[".docx", ".txt", ".md", ".json"], elem_id="m-last-year")
-    compare_btn = gr.Button("对照上年", elem_id="m-compare")
+    with gr.Row():
+        compare_btn = gr.Button("对照上年", elem_id="m-compare")
+        write_btn = gr.Button("把对照结果写入事实表", elem_id="m-write-compare")
     compare_notice = gr.HTML("", elem_id="m-compare-notice", elem_classes="msg")
     plan_table = gr.Dataframe(headers=PLAN_COLUMNS, type="array", interactive=False, wrap=True, elem_id="m-plans")
     change_table = gr.Dataframe(headers=CHANGE_COLUMNS, type="array", interactive=False, wrap=True,
@@ -169,6 +205,8 @@ def build_materials_tab(service: DrafterService, *, unit_name: Any, unit_type: A
     extract_btn.click(partial(extract_rows, service), [files], [table, notice])
     merge_btn.click(merge_checked, [table], [table, notice])
     drop_btn.click(drop_unchecked, [table], [table, notice])
-    fill_btn.click(fill_form, [table, facts], [facts, notice])
-    compare_btn.click(partial(follow_up_tables, service), [last_file, unit_name, unit_type, period, year, facts, problems, plans],
-                      [plan_table, change_table, compare_notice])
+    form_inputs = [last_file, *(fields[key] for key in MATERIAL_FIELDS)]
+    fill_btn.click(fill_form, [table, fields["facts"]], [fields["facts"], notice])
+    compare_btn.click(partial(follow_up_tables, service), form_inputs, [plan_table, change_table, compare_notice])
+    write_btn.click(partial(write_comparison, service), form_inputs,
+                    [fields["facts"], fields["problems"], fields["plans_done"], compare_notice])

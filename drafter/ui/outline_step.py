@@ -153,11 +153,11 @@ def wire_outline_step(step: OutlineStep, page: Page, form: FactsForm, area: Draf
                 page.notice_box: render.notice("提纲已生成，请调整提纲后点“按提纲起草”。", "ok")}
 
     def make_outline_handler(unit_name: str, unit_type: str, period: str, year: Any, topic: str, facts: str,
-                             problems: str, plans: str, length: Any, date: str,
-                             request: gr.Request) -> dict[Any, Any]:
+                             problems: str, plans: str, length: Any, date: str, closing: bool,
+                             headline_style: str, plans_done: str, request: gr.Request) -> dict[Any, Any]:
         """The planned outline of the form's facts (shown for the user to shape)."""
         return make_outline(unit_name, unit_type, period, year, topic, facts, problems, plans, length, date,
-                            request)
+                            closing, headline_style, plans_done, request)
 
     form.outline_btn.click(make_outline_handler, form.fields,
                            [form.errors, step.state, step.notice, page.notice_box], api_name="plan_outline",
