@@ -288,10 +288,10 @@ def test_sections_of_a_drafted_draft_move_add_and_remove(browser: Any, tmp_path:
         page.click("#btn-generate")
         page.wait_for_function("() => /[?&]draft=/.test(location.search)")
         draft_id = draft_id_from(page.url)
-        before = store.get(draft_id)
-        n = len(before.sections)
+        n = len(store.get(draft_id).sections)
         j.wait_cards(n)
         j.wait_notice("初稿已生成")
+        before = store.get(draft_id)  # once written (read earlier, its texts may still be empty)
 
         page.click("#down-1")
         j.wait_notice("下移一节")
@@ -331,5 +331,14 @@ def test_sections_of_a_drafted_draft_move_add_and_remove(browser: Any, tmp_path:
         after = store.get(draft_id)
         assert len(after.sections) == n and "抓阵地，建好职工之家" not in [s.heading for s in after.sections]
         assert [s.heading for s in store.removed_sections(draft_id)] == ["抓阵地，建好职工之家"]
+        j.wait_cards(n)
+        page.click("#restore-section")  # put back where it stood (before the problems), then nothing left
+        j.wait_notice("已恢复最近删除的")
+        back = store.get(draft_id)
+        assert [s.heading for s in back.sections] == [s.heading for s in added.sections]
+        assert store.removed_sections(draft_id) == []
+        j.wait_cards(n + 1)
+        page.click("#restore-section")
+        j.wait_notice("没有删除过的节")
         assert not j.errors, j.errors
         j.close()

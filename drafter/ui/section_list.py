@@ -1,4 +1,5 @@
-"""The section list of a drafted draft: move a section up or down, remove it, add a new one.
+"""The section list of a drafted draft: move a section up or down, remove it (and put the last
+removed back), add a new one.
 
 A change of the list re-renders every card, so it is refused while another card has unsaved
 edits (the browser counts the cards marked dirty); this card's own shown edits are saved first.
@@ -38,12 +39,35 @@ def build_list_tools(page: Page, position: int, draft: Draft, heading: Any, text
 
 
 def build_add_section(page: Page) -> None:
-    """添加一节: a new section before 存在的问题 (its text a 待补充 gap to fill in)."""
+    """添加一节: a new section before 存在的问题 (its text a 待补充 gap to fill in); 恢复删除的节:
+    the last removed section back where its kind stands, with its history."""
     with gr.Row(elem_id="add-section-row", equal_height=True):
         heading = gr.Textbox(show_label=False, container=False, scale=4, elem_id="add-section-heading",
                              placeholder="新一节的小标题，如：抓阵地，建好职工之家")
         button = gr.Button("添加一节", size="sm", scale=1, min_width=80, elem_id="add-section")
+        restore = gr.Button("恢复删除的节", size="sm", scale=1, min_width=96, elem_id="restore-section")
     dirty = gr.Number(0, visible=False)
+
+    def put_back(state: dict[str, Any] | None, dirty_cards: float, request: gr.Request) -> dict[Any, Any]:
+        if not state or "draft" not in state:
+            return {page.notice_box: render.notice("请先生成或打开一份草稿。", "warn")}
+        if dirty_cards:
+            return {page.notice_box: render.notice("有的节还有未保存的修改，请先保存，再恢复删除的节。", "warn")}
+        owner, draft_id, service = owner_of(request), state["draft"]["id"], page.backend.service
+        try:
+            removed = service.removed_sections(owner, draft_id)
+            if not removed:
+                return {page.notice_box: render.notice("这份草稿没有删除过的节。", "info")}
+            fresh = service.restore_section(owner, draft_id, 0)
+        except DrafterError as exc:
+            return {page.notice_box: render.notice(exc.message, "warn")}
+        name = section_name(removed[0].heading, removed[0].role)
+        message = f"已恢复最近删除的{name}（连同修改历史）。" + (f"还有 {len(removed) - 1} 个删除过的节，可再点一次恢复。"
+                                                          if len(removed) > 1 else "")
+        return {page.draft_state: draft_state(fresh), page.notice_box: render.notice(message, "ok")}
+
+    restore.click(put_back, [page.draft_state, dirty], [page.draft_state, page.notice_box],
+                  js=COUNT_DIRTY_JS, show_progress="hidden", api_visibility="undocumented")
 
     def add(state: dict[str, Any] | None, title: str, dirty_cards: float, request: gr.Request) -> dict[Any, Any]:
         if not state or "draft" not in state:
@@ -79,7 +103,7 @@ def _list_handler(page: Page, position: int, op: str) -> Any:
             name = section_name(section.heading, section.role)
             if op == "remove":
                 service.remove_section(owner, draft_id, position)
-                message = f"已删除{name}（原文保留在草稿历史中）。"
+                message = f"已删除{name}（原文保留，可点“恢复删除的节”放回）。"
             else:
                 target = position - 1 if op == "up" else position + 1
                 service.move_section(owner, draft_id, position, target)
