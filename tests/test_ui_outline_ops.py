@@ -37,6 +37,17 @@ def test_outline_round_trips_through_the_session_dict() -> None:
     assert ops.from_dict(ops.to_dict(outline)) == outline
 
 
+def test_heading_less_sections_are_named_by_their_kind_in_the_outline_and_on_the_card() -> None:
+    facts = sample_facts()
+    facts.closing = True
+    outline = plan_outline(facts)
+    names = ops.labels(outline)
+    assert names[0] == "开头段" and names[-1] == "结束语" and names[1].startswith("一、")
+    closing = Section("", "新的一年，我们将奋力开创工会工作新局面。", role="closing")
+    assert ">结束语<" in render.card_head(len(outline.sections) - 1, "", closing)
+    assert ">开头段<" in render.card_head(0, "", Section("", "开头。", role="opening"))
+
+
 def test_rename_move_add_remove_merge_and_move_a_fact() -> None:
     outline = planned()
     facts_before = sorted(f for f, _ in ops.body_facts(outline))

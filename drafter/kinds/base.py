@@ -39,6 +39,7 @@ class SectionKind:
 
     role = "body"
     label = "正文"  # how a section of this kind without a heading is named to the user and the model
+    purpose = ""  # what a section of this kind without a heading is for, as the outline step says it
     short = "正文"  # its 类型 in an outline file (outline_file.py)
     carries_items = True  # its facts / problems / plans must show in its text (guard and gate)
     sums_up = False  # may restate other sections' figures and hand over to them (the opening)

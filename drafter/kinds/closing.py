@@ -20,6 +20,7 @@ from drafter.sentences import sentences
 class Closing(SectionKind):
     role = "closing"
     label = "结束语"
+    purpose = "一两句话收束全文、表明决心，不写数字"
     short = "结尾"
     carries_items = False
     phrase_parts = ("look_back", "resolve", "expand")

@@ -23,6 +23,7 @@ PLAN_NAME_CHARS = 16  # compare.REUSE_LIMIT is 20: a quote this short is a phras
 class Opening(SectionKind):
     role = "opening"
     label = "开头段"
+    purpose = "概述本期工作和主要成效，以“现将……总结如下：”结尾"
     short = "开头"
     carries_items = False
     sums_up = True

@@ -11,6 +11,7 @@ import gradio as gr
 
 from drafter.config import Settings
 from drafter.draft import Draft, Section
+from drafter.ui import render
 from drafter.ui.backend import Backend
 
 
@@ -80,3 +81,10 @@ def local_time(iso: str) -> str:
 # with "dictionary changed size during iteration" and left a card under a loading overlay.
 # Every gr.render runs under this one concurrency id, one at a time.
 RENDER_QUEUE: dict[str, object] = {"concurrency_limit": 1, "concurrency_id": "render"}
+
+
+def notice_and_toast(message: str, kind: str = "ok") -> str:
+    """The page's notice, shown also as a toast: for buttons far below the notice box (the
+    section list at the end of a long draft), where the notice itself is out of view."""
+    (gr.Warning if kind in ("warn", "error") else gr.Info)(message, title="提示", duration=6)
+    return render.notice(message, kind)

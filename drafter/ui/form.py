@@ -78,11 +78,13 @@ def build_form() -> FactsForm:
         info="可从列表选择，也可直接输入", elem_id="f-unit-type",
     )
     with gr.Row():
-        period = gr.Dropdown(list(PERIOD_CHOICES), value="年度", label=label["period"], elem_id="f-period")
+        period = gr.Dropdown(list(PERIOD_CHOICES), value="年度", label=label["period"], min_width=90, scale=1,
+                             elem_id="f-period")
         year = gr.Number(value=default_year(), precision=0, minimum=2000, maximum=2100, label=label["year"],
-                         elem_id="f-year")
+                         min_width=90, scale=1, elem_id="f-year")
+        # wide enough for “自动（按事实多少）” beside the other two
         length = gr.Dropdown(LENGTH_CHOICES, value="自动", label=label["length"], allow_custom_value=True,
-                             elem_id="f-length")
+                             min_width=200, scale=2, elem_id="f-length")
     topic = gr.Textbox(label=f"{label['topic']}（专项总结必填）", placeholder="如：工会组建、职工书屋建设",
                        elem_id="f-topic")
     facts = gr.Textbox(

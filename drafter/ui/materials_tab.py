@@ -149,15 +149,18 @@ def write_comparison(service: DrafterService, last_file: Any, *values: Any) -> t
     if isinstance(compared, str):
         return gr_skip(), gr_skip(), gr_skip(), compared
     this_year, result = compared
-    updated, notes = apply_comparison(this_year, result)
-    if not notes:
-        return gr_skip(), gr_skip(), gr_skip(), render.notice("没有需要写入的对照结果。", "info")
-    summary = (f"已写入事实表：{sum(1 for n in notes if n.startswith('同比'))} 项同比变化、"
-               f"{len(updated.plans_done) - len(this_year.plans_done)} 条已落实的上年打算、"
-               f"{len(updated.problems) - len(this_year.problems)} 条未落实的打算（写入存在问题）。"
+    updated, _notes = apply_comparison(this_year, result)
+    facts_changed = sum(1 for line in updated.facts if line not in this_year.facts)
+    done_added = len(updated.plans_done) - len(this_year.plans_done)
+    problems_added = len(updated.problems) - len(this_year.problems)
+    warnings = "".join(render.notice(w, "warn") for w in result.warnings)
+    if not (facts_changed or done_added or problems_added):
+        return gr_skip(), gr_skip(), gr_skip(), render.notice("对照结果已在事实表中，这次没有新的内容写入。", "info") + warnings
+    summary = (f"已写入事实表：{facts_changed} 条主要工作写上了同比变化、{done_added} 条已落实的上年打算、"
+               f"{problems_added} 条未落实的打算（写入存在问题）。"
                "请到“起草总结”页核对（已落实的上年打算在“更多选项”里）。")
     return ("\n".join(updated.facts), "\n".join(updated.problems), "\n".join(updated.plans_done),
-            render.notice(summary, "ok"))
+            render.notice(summary, "ok") + warnings)
 
 
 def gr_skip() -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from drafter.draft import section_numbers
+from drafter.draft import section_numbers, short_name
 from drafter.errors import UserError
 from drafter.genre import active
 from drafter.outline import Outline, PlannedSection, retitle
@@ -33,9 +33,10 @@ def styles() -> dict[str, str]:
 
 
 def labels(outline: Outline) -> list[str]:
-    """Each section as the user reads it: 开头段, 一、…, 二、…"""
+    """Each section as the user reads it: 开头段, 一、…, 二、…, 结束语"""
     numbers = section_numbers(s.heading for s in outline.sections)
-    return [f"{n}、{s.heading}" if n else "开头段" for n, s in zip(numbers, outline.sections, strict=True)]
+    return [f"{n}、{s.heading}" if n else short_name(s.heading, s.role)
+            for n, s in zip(numbers, outline.sections, strict=True)]
 
 
 def _bodies(outline: Outline) -> list[int]:

@@ -14,6 +14,8 @@ import gradio as gr
 
 from drafter.errors import UserError
 from drafter.facts import Facts, FactsError
+from drafter.genre import DEFAULT_STYLE
+from drafter.kinds import kind_of
 from drafter.outline import Outline, plan_outline
 from drafter.ui import outline_ops as ops
 from drafter.ui import render
@@ -90,14 +92,19 @@ def build_outline_step(secret: str) -> OutlineStep:
     return step
 
 
+def style_of(state: dict[str, Any]) -> str:
+    """The headline style the outline is in: as switched, else as the facts asked, else the default."""
+    return str(state.get("style") or state.get("facts", {}).get("headline_style") or DEFAULT_STYLE)
+
+
 def _section_rows(step: OutlineStep, outline: Outline) -> None:
     """One row per section: its headline (editable), buttons to move, merge and remove it, its facts."""
     names = ops.labels(outline)
     bodies = ops.body_positions(outline)
     for i, section in enumerate(outline.sections):
         with gr.Column(elem_classes="ol-row", elem_id=f"ol-section-{i}"):
-            if section.role == "opening":
-                gr.HTML(f"<b>{names[i]}</b>：概述本期工作和主要成效（不设小标题）")
+            if not section.heading:  # the opening, the closing: no headline to edit
+                gr.HTML(f"<b>{names[i]}</b>：{kind_of(section.role).purpose}（不设小标题）")
                 continue
             number = names[i].split("、", 1)[0]
             heading = gr.Textbox(section.heading, label=f"第{number}节小标题（改完按回车）",
@@ -172,9 +179,10 @@ def wire_outline_step(step: OutlineStep, page: Page, form: FactsForm, area: Draf
         facts = [(f"{f[:40]}（{names[i].split('、')[0]}）", f) for f, i in ops.body_facts(outline)]
         targets = [(names[i], i) for i in ops.body_positions(outline)]
         return {step.panel: gr.update(visible=True), step.saved: state, step.head: head_html(outline),
-                step.fact: gr.update(choices=facts, value=None), step.target: gr.update(choices=targets, value=None)}
+                step.fact: gr.update(choices=facts, value=None), step.target: gr.update(choices=targets, value=None),
+                step.style: style_of(state)}
 
-    step.state.change(shown, [step.state], [step.panel, step.saved, step.head, step.fact, step.target],
+    step.state.change(shown, [step.state], [step.panel, step.saved, step.head, step.fact, step.target, step.style],
                       api_visibility="undocumented", show_progress="hidden")
 
     def move_fact(state: dict[str, Any] | None, fact: str | None, target: int | None) -> tuple[Any, str]:
@@ -193,8 +201,26 @@ def wire_outline_step(step: OutlineStep, page: Page, form: FactsForm, area: Draf
                        api_visibility="undocumented")
     step.new_heading.submit(add_section, [step.state, step.new_heading],
                             [step.state, step.notice, step.new_heading], api_visibility="undocumented")
-    step.style.change(_apply(ops.restyle), [step.state, step.style], [step.state, step.notice],
-                      api_visibility="undocumented")
+    def restyle(state: dict[str, Any] | None, style: str) -> tuple[Any, str]:
+        new_state, message = _apply(ops.restyle)(state, style)
+        if isinstance(new_state, dict):
+            new_state["style"] = style  # the switch shows it again after a change or a reload
+        return new_state, message
+
+    # .input, not .change: `shown` sets the switch from the state, which must not restyle again
+    step.style.input(restyle, [step.state, step.style], [step.state, step.notice], api_visibility="undocumented")
+
+    def clear_when_drafting(*fields: Any) -> Any:
+        """生成初稿 drafts from the form, not from the outline on screen: once the form is valid,
+        that outline is put away (it would otherwise come back on every reload)."""
+        try:
+            parse_form(fields)
+        except FactsError:
+            return gr.skip()
+        return None
+
+    form.generate_btn.click(clear_when_drafting, form.fields, [step.state], api_visibility="undocumented",
+                            show_progress="hidden")
 
     outputs = [*area.generate_outputs(page, form), step.state, step.notice]
 

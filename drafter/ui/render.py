@@ -15,6 +15,7 @@ from drafter.draft import (
     Draft,
     Section,
     Warning,
+    short_name,
 )
 from drafter.retrieve import SearchResult
 from drafter.tokenize import tokenize
@@ -216,7 +217,7 @@ def card_head(position: int, shown: str, section: Section) -> str:
     origin = f'<span class="origin-badge origin-{esc(section.origin)}"{why}>{esc(ORIGIN_LABELS[section.origin])}</span>'
     return (
         f'<div class="card-head"><span class="card-no">{position + 1}</span>'
-        f'<span class="card-title">{esc(shown or "开头段")}</span>{origin}{badge}</div>'
+        f'<span class="card-title">{esc(short_name(shown, section.role))}</span>{origin}{badge}</div>'
     )
 
 

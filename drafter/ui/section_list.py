@@ -13,8 +13,7 @@ import gradio as gr
 
 from drafter.draft import Draft, section_name
 from drafter.errors import DrafterError, UserError
-from drafter.ui import render
-from drafter.ui.common import Page, draft_state, owner_of
+from drafter.ui.common import Page, draft_state, notice_and_toast, owner_of
 
 # Passes the number of cards with unsaved edits along with the inputs.
 COUNT_DIRTY_JS = "(...args) => [...args.slice(0, -1), document.querySelectorAll('.card[data-dirty=\"1\"]').length]"
@@ -50,36 +49,36 @@ def build_add_section(page: Page) -> None:
 
     def put_back(state: dict[str, Any] | None, dirty_cards: float, request: gr.Request) -> dict[Any, Any]:
         if not state or "draft" not in state:
-            return {page.notice_box: render.notice("请先生成或打开一份草稿。", "warn")}
+            return {page.notice_box: notice_and_toast("请先生成或打开一份草稿。", "warn")}
         if dirty_cards:
-            return {page.notice_box: render.notice("有的节还有未保存的修改，请先保存，再恢复删除的节。", "warn")}
+            return {page.notice_box: notice_and_toast("有的节还有未保存的修改，请先保存，再恢复删除的节。", "warn")}
         owner, draft_id, service = owner_of(request), state["draft"]["id"], page.backend.service
         try:
             removed = service.removed_sections(owner, draft_id)
             if not removed:
-                return {page.notice_box: render.notice("这份草稿没有删除过的节。", "info")}
+                return {page.notice_box: notice_and_toast("这份草稿没有删除过的节。", "info")}
             fresh = service.restore_section(owner, draft_id, 0)
         except DrafterError as exc:
-            return {page.notice_box: render.notice(exc.message, "warn")}
+            return {page.notice_box: notice_and_toast(exc.message, "warn")}
         name = section_name(removed[0].heading, removed[0].role)
         message = f"已恢复最近删除的{name}（连同修改历史）。" + (f"还有 {len(removed) - 1} 个删除过的节，可再点一次恢复。"
                                                           if len(removed) > 1 else "")
-        return {page.draft_state: draft_state(fresh), page.notice_box: render.notice(message, "ok")}
+        return {page.draft_state: draft_state(fresh), page.notice_box: notice_and_toast(message, "ok")}
 
     restore.click(put_back, [page.draft_state, dirty], [page.draft_state, page.notice_box],
                   js=COUNT_DIRTY_JS, show_progress="hidden", api_visibility="undocumented")
 
     def add(state: dict[str, Any] | None, title: str, dirty_cards: float, request: gr.Request) -> dict[Any, Any]:
         if not state or "draft" not in state:
-            return {page.notice_box: render.notice("请先生成或打开一份草稿。", "warn")}
+            return {page.notice_box: notice_and_toast("请先生成或打开一份草稿。", "warn")}
         if dirty_cards:
-            return {page.notice_box: render.notice("有的节还有未保存的修改，请先保存，再添加一节。", "warn")}
+            return {page.notice_box: notice_and_toast("有的节还有未保存的修改，请先保存，再添加一节。", "warn")}
         try:
             fresh = page.backend.service.add_section(owner_of(request), state["draft"]["id"], title)
         except DrafterError as exc:
-            return {page.notice_box: render.notice(exc.message, "warn")}
+            return {page.notice_box: notice_and_toast(exc.message, "warn")}
         message = f"已添加一节“{title.strip()}”，请在这一节填写内容。"
-        return {page.draft_state: draft_state(fresh), page.notice_box: render.notice(message, "ok"), heading: ""}
+        return {page.draft_state: draft_state(fresh), page.notice_box: notice_and_toast(message, "ok"), heading: ""}
 
     button.click(add, [page.draft_state, heading, dirty], [page.draft_state, page.notice_box, heading],
                  js=COUNT_DIRTY_JS, show_progress="hidden", api_visibility="undocumented")
@@ -89,7 +88,7 @@ def _list_handler(page: Page, position: int, op: str) -> Any:
     def handle(state: dict[str, Any] | None, heading: str, text: str, dirty_cards: float,
                request: gr.Request) -> dict[Any, Any]:
         if not state or "draft" not in state:
-            return {page.notice_box: render.notice("请先生成或打开一份草稿。", "warn")}
+            return {page.notice_box: notice_and_toast("请先生成或打开一份草稿。", "warn")}
         owner, draft_id = owner_of(request), state["draft"]["id"]
         service = page.backend.service
         try:
@@ -109,8 +108,8 @@ def _list_handler(page: Page, position: int, op: str) -> Any:
                 service.move_section(owner, draft_id, position, target)
                 message = f"已把{name}{'上移' if op == 'up' else '下移'}一节。"
         except DrafterError as exc:
-            return {page.notice_box: render.notice(exc.message, "warn")}
+            return {page.notice_box: notice_and_toast(exc.message, "warn")}
         return {page.draft_state: draft_state(service.get(owner, draft_id)),
-                page.notice_box: render.notice(message, "ok")}
+                page.notice_box: notice_and_toast(message, "ok")}
     return handle
 
