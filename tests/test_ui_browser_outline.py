@@ -285,6 +285,8 @@ def test_sections_of_a_drafted_draft_move_add_and_remove(browser: Any, tmp_path:
         j.open()
         page.click("#btn-sample")
         page.wait_for_function("() => document.querySelector('#f-facts textarea').value.includes('金秋助学')")
+        page.click("#btn-outline")  # an outline on screen, then 生成初稿 from the form: the outline is put away
+        page.wait_for_selector("#outline-panel #ol-heading-1", state="visible")
         page.click("#btn-generate")
         page.wait_for_function("() => /[?&]draft=/.test(location.search)")
         draft_id = draft_id_from(page.url)
@@ -292,6 +294,12 @@ def test_sections_of_a_drafted_draft_move_add_and_remove(browser: Any, tmp_path:
         j.wait_cards(n)
         j.wait_notice("初稿已生成")
         before = store.get(draft_id)  # once written (read earlier, its texts may still be empty)
+        page.wait_for_selector("#outline-panel", state="hidden")
+        page.reload()  # ... and does not come back with the draft
+        j.wait_loaded()
+        j.wait_cards(n)
+        assert not page.locator("#outline-panel").is_visible()
+        assert "还没有起草的提纲" not in page.locator("body").inner_text()
 
         page.click("#down-1")
         j.wait_notice("下移一节")

@@ -86,5 +86,5 @@ RENDER_QUEUE: dict[str, object] = {"concurrency_limit": 1, "concurrency_id": "re
 def notice_and_toast(message: str, kind: str = "ok") -> str:
     """The page's notice, shown also as a toast: for buttons far below the notice box (the
     section list at the end of a long draft), where the notice itself is out of view."""
-    (gr.Warning if kind in ("warn", "error") else gr.Info)(message, title="提示", duration=6)
+    (gr.Warning if kind in ("warn", "error") else gr.Info)(message, title="提示", duration=4)
     return render.notice(message, kind)

@@ -173,8 +173,8 @@ def wire_outline_step(step: OutlineStep, page: Page, form: FactsForm, area: Draf
     def shown(state: dict[str, Any] | None) -> dict[Any, Any]:
         """The panel follows the state; the state is kept in the browser too."""
         outline = outline_of(state)
-        if outline is None:
-            return {step.panel: gr.update(visible=False), step.saved: state}
+        if outline is None:  # {}: gradio's browser state keeps its old value when given None
+            return {step.panel: gr.update(visible=False), step.saved: {}}
         names = ops.labels(outline)
         facts = [(f"{f[:40]}（{names[i].split('、')[0]}）", f) for f, i in ops.body_facts(outline)]
         targets = [(names[i], i) for i in ops.body_positions(outline)]

@@ -114,6 +114,10 @@ mark.warn-invented_number, mark.warn-copied { background: #fca5a5; }
 .status span + span::before { content: " · "; color: #94a3b8; }
 /* gradio's own progress texts ("processing | 0.5s", queue and eta) are English: the spinner stays */
 .progress-text, .meta-text, .meta-text-center, .eta-bar, .wrap .error { display: none !important; }
+/* gradio titles its toasts “Info”/“Warning” whatever title is passed: shown in Chinese instead */
+.toast-title { font-size: 0 !important; }
+.toast-title::before { content: "提示"; font-size: var(--text-lg); }
+.toast-title.warning::before, .toast-title.error::before { content: "请注意"; }
 /* figures traced to their facts */
 .view { line-height: 1.8; font-size: 0.95rem; background: #f8fafc; border-radius: 8px; padding: 6px 10px; }
 .view p { text-indent: 2em; margin: 4px 0; }
