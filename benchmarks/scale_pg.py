@@ -1,6 +1,6 @@
 """Scale-out measured: PostgreSQL + a Chroma server + two app instances under 50 simulated users.
 
-    python -m benchmarks.scale_pg [--users 50] [--scale 50000,100000,200000] [--skip-load]
+    python -m benchmarks.scale_pg [--users 50] [--scale 50000,100000,200000,500000] [--skip-load]
 
 Starts everything itself, on loopback only, and stops it at the end:
 - PostgreSQL (initdb into a temporary folder as an unprivileged user, fsync on),
@@ -529,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--scale", default="50000,100000,200000", help="chunk counts, comma-separated ('' = skip)")
+    parser.add_argument("--scale", default="50000,100000,200000,500000", help="chunk counts, comma-separated ('' = skip)")
     parser.add_argument("--skip-load", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")

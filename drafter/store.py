@@ -204,6 +204,13 @@ class DraftStore(SectionList, SectionHistory):
             (draft_id, position),
         ).fetchone()
 
+    def _existing(self, con: Connection, draft_id: str, position: int) -> Any:
+        """The section's current row; SectionNotFound when the draft has no such section."""
+        current = self._current(con, draft_id, position)
+        if current is None:
+            raise SectionNotFound(draft_id, position)
+        return current
+
     @staticmethod
     def _current_all(con: Connection, draft_id: str) -> list[Any]:
         return con.execute(

@@ -30,9 +30,7 @@ class SectionHistory:
         now = _now()
         with self._write() as con:
             self._require_draft(con, draft_id, lock=True)
-            current = self._current(con, draft_id, position)
-            if current is None:
-                raise SectionNotFound(draft_id, position)
+            current = self._existing(con, draft_id, position)
             if current["locked"] and not force:
                 raise SectionLocked(position, current["heading"])
             if current["parent"] is None:
@@ -63,9 +61,7 @@ class SectionHistory:
         now = _now()
         with self._write() as con:
             self._require_draft(con, draft_id, lock=True)
-            current = self._current(con, draft_id, position)
-            if current is None:
-                raise SectionNotFound(draft_id, position)
+            current = self._existing(con, draft_id, position)
             self._set_locked_row(con, current, locked)
             self._touch(con, draft_id, now)
 

@@ -41,9 +41,7 @@ class SectionList:
         with self._write() as con:
             self._require_draft(con, draft_id)
             count = self._section_count(con, draft_id)
-            current = self._current(con, draft_id, position) if position >= 0 else None
-            if current is None:
-                raise SectionNotFound(draft_id, position)
+            current = self._existing(con, draft_id, position)
             if current["locked"] and not force:
                 raise SectionLocked(position, current["heading"])
             lowest = con.execute(

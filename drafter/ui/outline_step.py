@@ -77,12 +77,12 @@ def build_outline_step(secret: str) -> OutlineStep:
                 return
             _section_rows(step, outline)
 
-        with gr.Row(equal_height=True, elem_classes="ol-row"):
+        with gr.Row(equal_height=False, elem_classes=["ol-row", "align-end"]):
             fact = gr.Dropdown([], label="把这条事实", scale=3, elem_id="ol-fact")
             target = gr.Dropdown([], label="移到", scale=2, elem_id="ol-target")
             move_btn = gr.Button("移动", size="md", scale=1, min_width=70, elem_id="ol-move")
-        with gr.Row(equal_height=True):
-            new_heading = gr.Textbox(label="添加一节（写小标题）", placeholder="如：抓阵地，建设温馨职工之家",
+        with gr.Row(equal_height=False, elem_classes="align-end"):
+            new_heading = gr.Textbox(label="添加一节（写小标题）", placeholder="如：抓阵地，建设温馨职工之家（或：职工之家建设）",
                                      scale=4, elem_id="ol-new")
             add_btn = gr.Button("添加一节", size="md", scale=1, min_width=90, elem_id="ol-add")
         notice = gr.HTML("", elem_id="ol-notice", elem_classes="msg")

@@ -114,6 +114,9 @@ mark.warn-invented_number, mark.warn-copied { background: #fca5a5; }
 .status span + span::before { content: " · "; color: #94a3b8; }
 /* gradio's own progress texts ("processing | 0.5s", queue and eta) are English: the spinner stays */
 .progress-text, .meta-text, .meta-text-center, .eta-bar, .wrap .error { display: none !important; }
+/* a button beside fields sits on their baseline instead of stretching to the row's height */
+.align-end { align-items: flex-end !important; }
+.align-end > button { flex-grow: 0 !important; margin-bottom: 2px; }
 /* gradio titles its toasts “Info”/“Warning” whatever title is passed: shown in Chinese instead */
 .toast-title { font-size: 0 !important; }
 .toast-title::before { content: "提示"; font-size: var(--text-lg); }
