@@ -13,6 +13,7 @@ from typing import Any
 from drafter.errors import UserError
 from drafter.facts import Facts
 from drafter.genre import DEFAULT_STYLE, GENERAL_TOPIC, Genre, active
+from drafter.phrases import ADAPTED_UNIT_TYPES, adapt
 from drafter.retrieve import Retriever
 from drafter.taxonomy import score_topics
 
@@ -123,8 +124,9 @@ def plan_outline(
     sections: list[PlannedSection] = []
     for kind in KINDS.values():
         if kind.role == "body":
-            sections += [
-                PlannedSection(heading, "body", topic, items, max(int(body_budget * len(items) / n_facts), 150))
+            sections += [  # the genre's headlines in the unit's words (a school's 教职工)
+                PlannedSection(adapt(heading, facts.unit_type), "body", topic, items,
+                               max(int(body_budget * len(items) / n_facts), 150))
                 for heading, topic, items in bodies
             ]
         elif (planned := kind.plan(facts, total, genre)) is not None:
@@ -141,14 +143,18 @@ def retitle(outline: Outline, style: str) -> Outline:
     genre = active()
     if style not in genre.headline_styles:
         raise UserError(f"不支持的标题样式“{style}”：可用 {'、'.join(genre.headline_styles.values())}。")
-    known: dict[str, dict[str, str]] = {}
-    for table in ([t.headline for t in genre.topics.values()], [t.second_headline for t in genre.topics.values()],
-                  [f.headline for f in genre.families.values()]):
-        for headlines in table:
+    known: dict[str, tuple[dict[str, str], str]] = {}  # a headline as written → (its set, the unit type worded for)
+    for unit_type in ("", *ADAPTED_UNIT_TYPES):
+        for headlines in genre.headline_sets():
             for text in headlines.values():
-                known.setdefault(text, dict(headlines))
+                known.setdefault(adapt(text, unit_type), (dict(headlines), unit_type))
+
+    def restyled(heading: str) -> str:
+        headlines, unit_type = known[heading]
+        return adapt(headlines[style], unit_type)
+
     sections = [
-        replace(s, heading=known[s.heading][style]) if s.role == "body" and s.heading in known else replace(s)
+        replace(s, heading=restyled(s.heading)) if s.role == "body" and s.heading in known else replace(s)
         for s in outline.sections
     ]
     return Outline(outline.title, sections)

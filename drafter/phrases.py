@@ -14,9 +14,12 @@ from drafter.genre import Genre, active
 _STAFF = re.compile(r"(?<![教])职工")
 
 
+ADAPTED_UNIT_TYPES = ("学校",)  # the unit types `adapt` rewords for
+
+
 def adapt(text: str, unit_type: str) -> str:
     """Our generic wording in the unit's own words (a school's 职工 are 教职工, its 职代会 教代会)."""
-    if unit_type == "学校":
+    if unit_type in ADAPTED_UNIT_TYPES:
         text = _STAFF.sub("教职工", text).replace("职代会", "教代会")
     return text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from drafter.outline import (
     PROBLEMS_HEADING,
     placement_scores,
     plan_outline,
+    retitle,
     target_length,
     topic_of_fact,
     topic_slots,
@@ -164,3 +166,16 @@ def test_special_summary_sections_follow_the_work_not_topics() -> None:
 def test_outline_is_deterministic() -> None:
     f = load_facts(DATA / "unseen" / "street_annual.yaml")
     assert plan_outline(f) == plan_outline(f)
+
+
+def test_a_schools_headlines_are_in_its_own_words_in_both_styles() -> None:
+    facts = load_facts(DATA / "school_h1.yaml")
+    for style in ("plain", "parallel"):
+        outline = plan_outline(facts, headline_style=style)
+        headings = [s.heading for s in outline.sections if s.role == "body"]
+        assert all(not re.search(r"(?<!教)职工", h) for h in headings), headings
+    plain = plan_outline(facts, headline_style="plain")
+    assert retitle(retitle(plain, "parallel"), "plain") == plain  # adapted headlines still switch back and forth
+    assert "女教职工工作" in [s.heading for s in plain.sections]
+    township = plan_outline(load_facts(DATA / "township.yaml"), headline_style="plain")
+    assert any("职工" in s.heading and "教职工" not in s.heading for s in township.sections)  # others keep 职工

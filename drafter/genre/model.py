@@ -91,6 +91,12 @@ class Genre:
     def second_headline(self, topic: str, style: str = DEFAULT_STYLE) -> str:
         return (self.topics.get(topic) or self.topics[GENERAL_TOPIC]).second_headline[style]
 
+    def headline_sets(self) -> list[Mapping[str, str]]:
+        """Every headline the genre writes, each as style → text: the topics', their second
+        headlines, the families' (merged topics)."""
+        return [*(t.headline for t in self.topics.values()), *(t.second_headline for t in self.topics.values()),
+                *(f.headline for f in self.families.values())]
+
     def family_of(self, topic: str) -> str:
         return next((f.name for f in self.families.values() if topic in f.members), topic)
 

@@ -73,9 +73,8 @@ def compose_opening(facts: Facts, body_sections: Sequence[PlannedSection], targe
     parts.append(compose.pick(phrases["stance"], seed + "stance", 1)[0] + compose.pick(phrases["role"], seed + "role", 1)[0])
     if facts.plans_done:
         parts.append(plans_done_sentence(facts))
-    headlines = [*(t.headline for t in genre.topics.values()), *(t.second_headline for t in genre.topics.values()),
-                 *(f.headline for f in genre.families.values())]
-    plain = {h for table in headlines for h in table.values() if "，" not in h}  # 职工帮扶工作 …
+    # the plain headlines as the outline wrote them (职工帮扶工作; a school's 教职工帮扶工作)
+    plain = {adapt(h, facts.unit_type) for table in genre.headline_sets() for h in table.values() if "，" not in h}
     lines = [s.heading.split("，")[-1] if "，" in s.heading else s.heading for s in body_sections]
     work = "、".join(dict.fromkeys(w for w, s in zip(lines, body_sections, strict=True) if "，" in s.heading or w in plain))
     if work:
