@@ -1,4 +1,5 @@
-"""Eight users drafting at once through the app: eight drafts, each complete, no crosstalk.
+"""Eight users drafting at once through the app: eight drafts, each complete, no crosstalk —
+with the drafts in SQLite (one machine) and in PostgreSQL (several instances' store).
 
 Each user is its own gradio_client session in its own thread, with its own unit and figures;
 the fake LLM streams slowly enough that the drafts are written at the same time. Each user
@@ -17,7 +18,7 @@ import pytest
 from gradio_client import Client
 
 from drafter.numbers import number_tokens
-from drafter.store import DraftStore
+from drafter.store import DraftStore, open_draft_store
 from tests.support.fake_llm import FakeLLM
 from tests.support.ui_app import (
     RunningApp,
@@ -49,10 +50,18 @@ def llm() -> Iterator[FakeLLM]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def app(llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    with running_app(ui_settings(tmp_path_factory.mktemp("ui-conc"), llm)) as running:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def app(request: pytest.FixtureRequest, llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    env = {}
+    if request.param == "postgres":
+        env["DRAFTER_DATABASE_URL"] = request.getfixturevalue("postgres_server").new_database("uiconc")
+    with running_app(ui_settings(tmp_path_factory.mktemp("ui-conc"), llm, **env)) as running:
         yield running
+
+
+def drafts_of(app: RunningApp) -> DraftStore:
+    """The administrator's view of the app's draft store, whichever backend it uses."""
+    return open_draft_store(app.settings.database_url or app.settings.drafts_db)
 
 
 def _own_numbers(i: int) -> set[str]:
@@ -81,7 +90,8 @@ def test_eight_users_draft_at_once(app: RunningApp, llm: FakeLLM) -> None:
     assert latest_start < earliest_end, "the drafts were written one after another"
     assert llm.max_in_flight > 4
 
-    store = DraftStore(app.settings.drafts_db)
+    store = drafts_of(app)
+    assert (store.backend == "sqlite") == (not app.settings.database_url)  # each backend really ran
     assert {d.id for d in store.list_drafts()} == set(ids)
     for i, draft_id in enumerate(ids):
         d = store.get(draft_id)
