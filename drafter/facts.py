@@ -91,7 +91,7 @@ class RejectedFact:
 
     text: str
     reason: str
-    field: str = "facts"  # facts | problems | plans
+    field: str = "facts"  # facts | problems | plans | plans_done
 
 
 @dataclass
