@@ -159,8 +159,11 @@ def test_the_opening_names_last_years_plans_carried_out_without_their_figures(tm
     assert "“深化工资集体协商”“建设户外劳动者服务站点”等工作打算" in opening
     assert "职工书屋" not in opening and "3" not in number_tokens(opening)  # last year's target is not a fact
     assert opening.endswith("总结如下：")
+    assert kind_of("opening").finish(opening, facts).count("等工作打算") == 1  # said once, not twice
     facts.plans_done = ["新建职工书屋3个"]  # nothing figure-free to quote: named as a whole
-    assert "各项工作打算" in offline_draft(tmp_path, facts).sections[0].text
+    generic = offline_draft(tmp_path, facts).sections[0].text
+    assert generic.count("各项工作打算") == 1
+    assert kind_of("opening").finish(generic, facts).count("工作打算") == 1
     facts.plans_done = []
     assert "打算" not in offline_draft(tmp_path, facts).sections[0].text
 

@@ -44,7 +44,7 @@ class Opening(SectionKind):
         hand-over (a model may split it, or leave either out)."""
         text = _with_hand_over(_one_paragraph(text), facts)
         said = plans_done_sentence(facts)
-        if said and not any(f"“{name}”" in text for name in plan_names(facts.plans_done)):
+        if said and not _names_the_plans(text, facts):
             text = self.insert_expansion(text, said)
         return text
 
@@ -112,6 +112,13 @@ def plans_done_sentence(facts: Facts) -> str:
     quoted = "".join(f"“{n}”" for n in names) if names else "各项"
     template = compose.pick(active().section_phrases["opening"]["plans_done"], facts.union_name + "plans_done", 1)[0]
     return adapt(template.format(plans=quoted).replace("各项等", "各项"), facts.unit_type)
+
+
+def _names_the_plans(text: str, facts: Facts) -> bool:
+    """The opening already says last year's plans were carried out: it quotes one of them, or
+    (nothing to quote) it has our sentence's 各项工作打算."""
+    names = plan_names(facts.plans_done)
+    return any(f"“{name}”" in text for name in names) if names else "各项工作打算" in text
 
 
 def hand_over(facts: Facts) -> str:
