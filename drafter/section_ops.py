@@ -55,9 +55,9 @@ class SectionOps:
             )
         return self.store.remove_section(draft_id, position)
 
-    def restore_section(self: Drafter, draft_id: str, which: int, position: int | None = None) -> Draft:
+    def restore_section(self: Drafter, draft_id: str, which: int, position: int | None = None) -> tuple[Draft, int]:
         """Put back the `which`-th removed section (0: the last removed), with its history, at
-        `position` (default: where its kind stands in the genre's order)."""
+        `position` (default: where its kind stands in the genre's order); the draft and where it went."""
         draft = self.store.get(draft_id)
         removed = self.store.removed_sections(draft_id)
         if not 0 <= which < len(removed):
@@ -70,7 +70,7 @@ class SectionOps:
         if not 0 <= position <= len(draft.sections):
             raise UserError(f"恢复的一节只能放在第 1 到第 {len(draft.sections) + 1} 节的位置。")
         self.store.restore_section(draft_id, which, position)
-        return self.store.get(draft_id)
+        return self.store.get(draft_id), position
 
     def move_section(self: Drafter, draft_id: str, position: int, new_position: int) -> Draft:
         """Move a section to `new_position` (counted in the list as it is now, from 0)."""

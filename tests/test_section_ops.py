@@ -171,12 +171,23 @@ def test_add_and_remove_section_guard_the_facts(drafter: Drafter) -> None:
     moved = drafter.move_section(draft.id, 1, 2)
     assert moved.sections[2].heading == final.sections[1].heading
     # restored where a work section stands (before the problems), its text and facts intact
-    restored = drafter.restore_section(draft.id, 0)
-    at = next(i for i, s in enumerate(restored.sections) if s.heading == removed.heading)
+    restored, at = drafter.restore_section(draft.id, 0)
+    assert restored.sections[at].heading == removed.heading
     assert restored.sections[at + 1].role == "problems" and restored.sections[at].text == removed.text
     assert drafter.store.removed_sections(draft.id) == []
     with pytest.raises(UserError, match="没有第 1 个删除过的节"):
         drafter.restore_section(draft.id, 0)
+
+
+def test_a_heading_less_closing_goes_back_last(drafter: Drafter) -> None:
+    facts = load_facts(TOWNSHIP)
+    facts.closing = True
+    draft = drafter.draft(facts, offline=True).draft
+    last = len(draft.sections) - 1
+    assert draft.sections[last].role == "closing" and draft.sections[last].heading == ""
+    drafter.remove_section(draft.id, last)
+    restored, at = drafter.restore_section(draft.id, 0)
+    assert at == last and restored.sections[at].role == "closing"  # not where the opening (also heading-less) is
 
 
 # ---- the CLI -------------------------------------------------------------------------------------
@@ -209,7 +220,7 @@ def test_cli_section_commands(tmp_path_factory: pytest.TempPathFactory, tmp_path
     headings_now = [s.heading for s in store.get(did).sections]
     assert headings_now[1] == "抓阵地，建设职工之家" and len(headings_now) == len(before)
     r = run_cli(["section", "restore", did, "--at", str(culture)], env)
-    assert r.returncode == 0 and f"放在第 {culture} 节" in r.stderr, r.stderr
+    assert r.returncode == 0 and f"放在第 {culture} 节" in r.stderr and "抓文化" in r.stderr, r.stderr
     assert "抓文化" in store.get(did).sections[culture - 1].heading
     r = run_cli(["section", "remove", did, "--section", str(culture), "--force"], env)
     assert r.returncode == 0, r.stderr

@@ -296,7 +296,7 @@ class DrafterService:
     def add_figure_fact(self, owner: Owner, draft_id: str, position: int, figure: str) -> Section:
         return self.drafter(owner).add_figure_fact(draft_id, position, figure)
 
-    def restore_section(self, owner: Owner, draft_id: str, which: int, position: int | None = None) -> Draft:
+    def restore_section(self, owner: Owner, draft_id: str, which: int, position: int | None = None) -> tuple[Draft, int]:
         return self.drafter(owner).restore_section(draft_id, which, position)
 
     def removed_sections(self, owner: Owner, draft_id: str) -> list[Section]:

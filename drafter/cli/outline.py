@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drafter.cli.output import ADMIN, cli_events, quiet_library_logs, say
+from drafter.draft import section_name
 from drafter.errors import UserError
 
 if TYPE_CHECKING:
@@ -102,11 +103,9 @@ def section(args: argparse.Namespace, service: DrafterService) -> int:
             added = service.add_fact(ADMIN, did, args.section - 1, args.text)
         say(f"已加入事实：{added.facts[-1]}")
     elif args.action == "restore":
-        restored = service.removed_sections(ADMIN, did)
-        draft = service.restore_section(ADMIN, did, args.removed - 1, None if args.at is None else args.at - 1)
-        heading = restored[args.removed - 1].heading or "开头段"
-        at = next(i for i, s in enumerate(draft.sections, 1) if s.heading == restored[args.removed - 1].heading)
-        say(f"已恢复“{heading}”，放在第 {at} 节，现共 {len(draft.sections)} 节。")
+        draft, at = service.restore_section(ADMIN, did, args.removed - 1, None if args.at is None else args.at - 1)
+        back = draft.sections[at]
+        say(f"已恢复{section_name(back.heading, back.role)}，放在第 {at + 1} 节，现共 {len(draft.sections)} 节。")
     else:  # removed
         sections = service.removed_sections(ADMIN, did)
         if not sections:

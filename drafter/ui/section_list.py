@@ -57,7 +57,7 @@ def build_add_section(page: Page) -> None:
             removed = service.removed_sections(owner, draft_id)
             if not removed:
                 return {page.notice_box: notice_and_toast("这份草稿没有删除过的节。", "info")}
-            fresh = service.restore_section(owner, draft_id, 0)
+            fresh, _ = service.restore_section(owner, draft_id, 0)
         except DrafterError as exc:
             return {page.notice_box: notice_and_toast(exc.message, "warn")}
         name = section_name(removed[0].heading, removed[0].role)
